@@ -1,0 +1,136 @@
+"""All errors raised by codegen-tasks. Each carries the data a caller needs to act."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CodegenError(Exception):
+    """Base class. `retryable` tells the task layer whether a retry may help."""
+
+    retryable: bool = False
+    code: str = "codegen_error"
+
+    def __init__(self, message: str, **data: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.data}
+
+
+class GraphError(CodegenError):
+    """The project graph is invalid. `problems` lists every located problem."""
+
+    code = "invalid_graph"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid graph: " + "; ".join(problems), problems=problems)
+        self.problems = problems
+
+
+class PayloadError(CodegenError):
+    code = "invalid_payload"
+
+
+class NotFoundError(CodegenError):
+    code = "not_found"
+
+
+class LLMError(CodegenError):
+    """The model provider failed. `status` is the HTTP status when there was one."""
+
+    code = "llm_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        retryable: bool = False,
+        model: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, retry_after=retry_after, model=model)
+        self.status = status
+        self.retry_after = retry_after
+        self.retryable = retryable
+        self.model = model
+
+
+class LLMConfigError(LLMError):
+    code = "llm_not_configured"
+
+
+class BudgetExceededError(CodegenError):
+    """Spending more would pass the budget (the provider's 402, decided locally)."""
+
+    code = "budget_exceeded"
+
+    def __init__(self, spent_usd: float, budget_usd: float) -> None:
+        super().__init__(
+            f"budget of ${budget_usd:.4f} reached (spent ${spent_usd:.4f})",
+            spent_usd=spent_usd,
+            budget_usd=budget_usd,
+            status=402,
+        )
+
+
+class ResponseFormatError(CodegenError):
+    """The model's answer could not be turned into a valid file bundle."""
+
+    code = "bad_model_output"
+
+    def __init__(self, message: str, *, truncated: bool = False) -> None:
+        super().__init__(message, truncated=truncated)
+        self.truncated = truncated
+
+
+class UnsafePathError(ResponseFormatError):
+    code = "unsafe_path"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"unsafe file path {path!r}: {reason}")
+        self.data["path"] = path
+        self.path = path
+
+
+class StorageError(CodegenError):
+    code = "storage_error"
+
+    def __init__(self, message: str, *, key: str | None = None, retryable: bool = True) -> None:
+        super().__init__(message, key=key)
+        self.retryable = retryable
+
+
+class CacheError(CodegenError):
+    """The cache is unreachable. Callers degrade to uncached work."""
+
+    code = "cache_unavailable"
+    retryable = True
+
+
+class HistoryError(CodegenError):
+    code = "history_error"
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ToolchainError(CodegenError):
+    """node/npm or the TypeScript toolchain is missing: validation levels are skipped."""
+
+    code = "toolchain_unavailable"
+
+
+class NodeError(CodegenError):
+    """A failure while working on one graph node."""
+
+    code = "node_failed"
+
+    def __init__(self, message: str, *, node_id: str, cause: CodegenError | None = None) -> None:
+        super().__init__(message, node_id=node_id)
+        self.node_id = node_id
+        self.cause = cause

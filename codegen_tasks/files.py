@@ -1,0 +1,76 @@
+"""Generated files and the rules that keep them inside their bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+
+from pydantic import BaseModel, ConfigDict
+
+from codegen_tasks.errors import ResponseFormatError, UnsafePathError
+
+MAX_PATH_LENGTH = 200
+MAX_PATH_DEPTH = 12
+
+
+class GeneratedFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    content: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content.encode("utf-8")).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.content.encode("utf-8"))
+
+
+def check_path(path: str) -> str:
+    """Return the normalised relative POSIX path, or raise UnsafePathError."""
+    if not path or not path.strip():
+        raise UnsafePathError(path, "empty path")
+    if len(path) > MAX_PATH_LENGTH:
+        raise UnsafePathError(path[:MAX_PATH_LENGTH], f"longer than {MAX_PATH_LENGTH} characters")
+    if "\x00" in path:
+        raise UnsafePathError(path, "contains a NUL byte")
+    if "\\" in path:
+        raise UnsafePathError(path, "contains a backslash")
+    if any(ord(ch) < 32 for ch in path):
+        raise UnsafePathError(path, "contains a control character")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise UnsafePathError(path, "is absolute")
+    parts = path.split("/")
+    if any(part in ("..", "") for part in parts[:-1]) or parts[-1] in ("..", "", "."):
+        raise UnsafePathError(path, "has an empty or '..' segment")
+    normalised = posixpath.normpath(path)
+    if normalised.startswith("../") or normalised == "..":
+        raise UnsafePathError(path, "escapes the bundle")
+    if normalised.count("/") >= MAX_PATH_DEPTH:
+        raise UnsafePathError(path, f"nests deeper than {MAX_PATH_DEPTH} folders")
+    return normalised
+
+
+def check_files(
+    files: list[GeneratedFile], *, max_files: int, max_file_bytes: int
+) -> list[GeneratedFile]:
+    """Normalise paths and enforce the bundle limits; the first problem raises."""
+    if not files:
+        raise ResponseFormatError("the answer contains no files")
+    if len(files) > max_files:
+        raise ResponseFormatError(f"the answer has {len(files)} files; the limit is {max_files}")
+    seen: set[str] = set()
+    checked: list[GeneratedFile] = []
+    for file in files:
+        path = check_path(file.path)
+        if path in seen:
+            raise ResponseFormatError(f"file {path!r} appears twice")
+        if file.size > max_file_bytes:
+            raise ResponseFormatError(
+                f"file {path!r} is {file.size} bytes; the limit is {max_file_bytes}"
+            )
+        seen.add(path)
+        checked.append(GeneratedFile(path=path, content=file.content))
+    return sorted(checked, key=lambda f: f.path)

@@ -1,0 +1,33 @@
+"""Every Redis key and object-storage key this project writes, in one place."""
+
+from __future__ import annotations
+
+REDIS_PREFIX = "codegen"
+
+
+def cache_key(request_hash: str) -> str:
+    """A cached LLM answer for one canonical request."""
+    return f"{REDIS_PREFIX}:llm-cache:{request_hash}"
+
+
+def cache_lock_key(request_hash: str) -> str:
+    """Single-flight lock held while one worker asks the LLM for a request."""
+    return f"{REDIS_PREFIX}:llm-lock:{request_hash}"
+
+
+def cache_stats_key() -> str:
+    return f"{REDIS_PREFIX}:llm-cache-stats"
+
+
+def bundle_prefix(project_id: str, node_id: str, bundle_hash: str) -> str:
+    """Where one bundle lives: content-addressed, so a redelivered task rewrites the same keys."""
+    return f"projects/{project_id}/nodes/{node_id}/bundles/{bundle_hash}"
+
+
+def bundle_file_key(prefix: str, path: str) -> str:
+    return f"{prefix}/files/{path}"
+
+
+def manifest_key(prefix: str) -> str:
+    """Written last: a bundle without a manifest is incomplete and never read."""
+    return f"{prefix}/manifest.json"

@@ -1,0 +1,1 @@
+"""Model access: the LLMClient interface, the OpenRouter adapter, an in-memory one."""

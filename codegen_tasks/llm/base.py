@@ -1,0 +1,87 @@
+"""The LLM interface the pipeline depends on, and the data it exchanges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class CompletionRequest(BaseModel):
+    """One chat-completions request. Its canonical JSON is the cache identity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    messages: list[ChatMessage]
+    temperature: float = 0.2
+    max_tokens: int = 16000
+    prompt_version: str = ""
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float | None = None  # OpenRouter's `usage.cost` when reported
+
+
+class Completion(BaseModel):
+    content: str
+    finish_reason: str | None = None
+    model: str  # the model that actually answered
+    usage: Usage = Field(default_factory=Usage)
+    latency_ms: float = 0.0
+    generation_id: str | None = None
+    provider: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Only complete answers (`stop`) may be cached or trusted to be whole."""
+        return self.finish_reason in ("stop", "end_turn", "eos")
+
+
+class ModelInfo(BaseModel):
+    id: str
+    name: str = ""
+    context_length: int | None = None
+    prompt_usd_per_mtok: float | None = None
+    completion_usd_per_mtok: float | None = None
+
+    def cost_of(self, usage: Usage) -> float | None:
+        """Fallback price when the provider reports no cost."""
+        if self.prompt_usd_per_mtok is None or self.completion_usd_per_mtok is None:
+            return None
+        return (
+            usage.prompt_tokens * self.prompt_usd_per_mtok
+            + usage.completion_tokens * self.completion_usd_per_mtok
+        ) / 1_000_000
+
+
+class ConnectionReport(BaseModel):
+    ok: bool
+    base_url: str
+    model: str
+    latency_ms: float = 0.0
+    detail: str = ""
+
+
+OnChunk = Callable[[str], None]
+
+
+class LLMClient(Protocol):
+    def complete(self, request: CompletionRequest) -> Completion: ...
+
+    def complete_streaming(self, request: CompletionRequest, on_chunk: OnChunk) -> Completion: ...
+
+    def test_connection(self, model: str) -> ConnectionReport: ...
+
+    def list_models(self) -> list[ModelInfo]: ...

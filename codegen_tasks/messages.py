@@ -1,0 +1,174 @@
+"""Task payloads and results: the JSON the backend sends and gets back (camelCase)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON-ready dict with camelCase keys."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class Metadata(Message):
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+    user_id: str | None = None
+
+
+class ProjectPayload(Message):
+    metadata: Metadata = Field(default_factory=Metadata)
+    project_id: str
+    ai_model: str | None = None
+
+
+class GenerateProjectPayload(ProjectPayload):
+    graph: dict[str, Any] | None = None
+    force_regenerate: bool = False
+    stream: bool = False
+
+
+class GenerateServicePayload(ProjectPayload):
+    node_id: str
+    force_regenerate: bool = False
+    stream: bool = False
+    run_id: str | None = None
+
+
+class ValidatePayload(ProjectPayload):
+    node_id: str | None = None
+    run_id: str | None = None
+
+
+class ContractsPayload(Message):
+    metadata: Metadata = Field(default_factory=Metadata)
+    project_id: str
+    node_id: str
+    run_id: str | None = None
+
+
+class RegenerateProjectsPayload(Message):
+    metadata: Metadata = Field(default_factory=Metadata)
+    project_ids: list[str] | None = None
+    all: bool = False
+    ai_model: str | None = None
+    force_regenerate: bool = False
+
+
+class ValidationLevel(StrEnum):
+    STRUCTURAL = "structural"
+    CONTRACT = "contract"
+    TYPESCRIPT = "typescript"
+    BUILD = "build"
+    HEALTH_CHECK = "health_check"
+    CONTRACT_DISCOVERY = "contract_discovery"
+
+
+class Finding(Message):
+    level: ValidationLevel
+    message: str
+    file: str | None = None
+    line: int = 0
+
+
+class ValidationResult(Message):
+    """The original service's validation shape; None for a level that was not run."""
+
+    structural_passed: bool | None = None
+    contract_passed: bool | None = None
+    typescript_passed: bool | None = None
+    build_passed: bool | None = None
+    health_check_passed: bool | None = None
+    contract_discovery_passed: bool | None = None
+    errors: list[Finding] = Field(default_factory=list)
+    warnings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """No deterministic level that ran failed."""
+        levels = (
+            self.structural_passed,
+            self.contract_passed,
+            self.typescript_passed,
+            self.build_passed,
+            self.health_check_passed,
+            self.contract_discovery_passed,
+        )
+        return all(level is not False for level in levels)
+
+
+class Contract(Message):
+    pattern: str
+    type: Literal["request", "event"] = "request"
+    request_type: str | None = None
+    response_type: str | None = None
+    description: str | None = None
+    handler: str | None = None
+    file: str | None = None
+    line: int = 0
+
+
+class ContractSet(Message):
+    contracts: list[Contract] = Field(default_factory=list)
+
+
+class ServiceStatus(StrEnum):
+    QUEUED = "queued"
+    GENERATING = "generating"
+    VALIDATING = "validating"
+    DISCOVERING = "discovering"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    @property
+    def finished(self) -> bool:
+        return self in (ServiceStatus.SUCCEEDED, ServiceStatus.FAILED, ServiceStatus.SKIPPED)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+class ServiceResult(Message):
+    node_id: str
+    service_name: str
+    status: ServiceStatus
+    files: int = 0
+    bundle_uri: str | None = None
+    cached: bool = False
+    tokens: int = 0
+    cost_usd: float = 0.0
+    validation: ValidationResult | None = None
+    contracts: list[Contract] = Field(default_factory=list)
+    error: str | None = None
+    model: str | None = None
+    streamed_tokens: int = 0
+
+
+class RunResult(Message):
+    project_id: str
+    run_id: str
+    status: RunStatus
+    services: list[ServiceResult] = Field(default_factory=list)
+    cycles: list[list[str]] = Field(default_factory=list)
+    error: str | None = None
+
+
+def run_status(services: list[ServiceResult]) -> RunStatus:
+    """succeeded when no node failed, failed when none succeeded, else partial."""
+    if any(not s.status.finished for s in services):
+        return RunStatus.RUNNING
+    failed = sum(s.status is ServiceStatus.FAILED for s in services)
+    if failed == 0:
+        return RunStatus.SUCCEEDED
+    return RunStatus.FAILED if failed == len(services) else RunStatus.PARTIAL

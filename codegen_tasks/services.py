@@ -1,0 +1,130 @@
+"""What one code node must become: its spec, derived purely from the graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from codegen_tasks.graph import EdgeType, Graph, Node, NodeType
+
+# Domain actions by blueprint (or config.type); each becomes `<service>.<action>`.
+BLUEPRINT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "crud": ("create", "findAll", "findOne", "update", "remove"),
+    "auth": ("register", "login", "verify"),
+    "payment": ("charge", "refund"),
+    "notification": ("send",),
+    "gateway": (),
+}
+DEFAULT_ACTIONS = BLUEPRINT_ACTIONS["crud"]
+HEALTH_ACTION = "health"
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class DependencySpec(SpecModel):
+    """One outgoing edge of the service, described for the prompt and the scaffold."""
+
+    node_id: str
+    name: str
+    kind: str  # service | gateway | database | logic
+    edge: str  # http | database
+    description: str = ""
+    actions: list[str] = Field(default_factory=list)
+    fields: list[dict[str, Any]] = Field(default_factory=list)
+    database_type: str | None = None
+    orm: str | None = None
+    expression: str | None = None
+    subtype: str | None = None
+    forwards_to: list[str] = Field(default_factory=list)
+
+
+class ServiceSpec(SpecModel):
+    """Everything generation needs to know about one SERVICE or GATEWAY node."""
+
+    project_name: str
+    node_id: str
+    name: str
+    kind: str  # service | gateway
+    blueprint: str
+    description: str
+    config: dict[str, Any] = Field(default_factory=dict)
+    actions: list[str]
+    dependencies: list[DependencySpec]
+    dependants: list[str]
+
+    def patterns(self) -> list[str]:
+        """The message patterns this service must handle, the health one included."""
+        return [f"{self.name}.{a}" for a in [*self.actions, HEALTH_ACTION]]
+
+
+def blueprint_of(node: Node) -> str:
+    config_type = node.data.config.get("type")
+    for candidate in (node.data.blueprint_id, config_type):
+        if isinstance(candidate, str) and candidate.lower() in BLUEPRINT_ACTIONS:
+            return candidate.lower()
+    return "gateway" if node.type is NodeType.GATEWAY else "crud"
+
+
+def actions_of(node: Node) -> list[str]:
+    configured = node.data.config.get("actions")
+    if isinstance(configured, list) and all(isinstance(a, str) for a in configured):
+        return [str(a) for a in configured]
+    return list(BLUEPRINT_ACTIONS.get(blueprint_of(node), DEFAULT_ACTIONS))
+
+
+def _description(node: Node) -> str:
+    value = node.data.config.get("description", "")
+    return value if isinstance(value, str) else ""
+
+
+def _dependency(graph: Graph, edge_type: EdgeType, target: Node) -> DependencySpec:
+    config = target.data.config
+    fields = config.get("fields")
+    return DependencySpec(
+        node_id=target.id,
+        name=target.name,
+        kind=target.type.name.lower(),
+        edge=edge_type.name.lower(),
+        description=_description(target),
+        actions=actions_of(target) if target.type.gets_code else [],
+        fields=[f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else [],
+        database_type=_str_or_none(config.get("databaseType")),
+        orm=_str_or_none(config.get("orm")),
+        expression=_str_or_none(config.get("expression")),
+        subtype=_str_or_none(config.get("subtype")),
+        forwards_to=[n.name for _, n in graph.outgoing(target.id)]
+        if target.type is NodeType.LOGIC
+        else [],
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def build_service_spec(graph: Graph, node_id: str, project_name: str) -> ServiceSpec:
+    """The spec of a SERVICE or GATEWAY node; ValueError for any other node."""
+    node = graph.node(node_id)
+    if not node.type.gets_code:
+        raise ValueError(f"node {node_id!r} is a {node.type.name}, which gets no code")
+    return ServiceSpec(
+        project_name=project_name,
+        node_id=node.id,
+        name=node.name,
+        kind=node.type.name.lower(),
+        blueprint=blueprint_of(node),
+        description=_description(node),
+        config=node.data.config,
+        actions=[] if node.type is NodeType.GATEWAY else actions_of(node),
+        dependencies=[_dependency(graph, e.type, t) for e, t in graph.outgoing(node.id)],
+        dependants=sorted({s.name for _, s in graph.incoming(node.id)}),
+    )
+
+
+def called_targets(spec: ServiceSpec) -> list[DependencySpec]:
+    """The services this one calls over RPC: HTTP edges to code nodes, and through logic nodes."""
+    return [d for d in spec.dependencies if d.edge == "http" and d.kind in ("service", "gateway")]

@@ -1,0 +1,77 @@
+"""The one settings class: environment variables or a `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUILTIN_MODEL = "builtin/scaffold"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with embedded defaults that run offline."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    openrouter_api_key: SecretStr | None = Field(default=None, alias="OPENROUTER_API_KEY")
+    openrouter_default_model: str = Field(
+        default="anthropic/claude-3.5-sonnet", alias="OPENROUTER_DEFAULT_MODEL"
+    )
+    openrouter_base_url: str = Field(
+        default="https://openrouter.ai/api/v1", alias="OPENROUTER_BASE_URL"
+    )
+    openrouter_timeout_s: float = Field(default=300.0, alias="OPENROUTER_TIMEOUT_S")
+    openrouter_connect_timeout_s: float = Field(default=10.0, alias="OPENROUTER_CONNECT_TIMEOUT_S")
+    openrouter_app_url: str = Field(
+        default="https://github.com/codegen-tasks/codegen-tasks", alias="OPENROUTER_APP_URL"
+    )
+    openrouter_app_title: str = Field(default="codegen-tasks", alias="OPENROUTER_APP_TITLE")
+
+    database_url: str = Field(default="sqlite:///.codegen/codegen.db", alias="CODEGEN_DATABASE_URL")
+    broker_url: str | None = Field(default=None, alias="CODEGEN_BROKER_URL")
+    result_backend: str | None = Field(default=None, alias="CODEGEN_RESULT_BACKEND")
+    redis_url: str | None = Field(default=None, alias="CODEGEN_REDIS_URL")
+    storage_url: str = Field(default="file://.codegen/bundles", alias="CODEGEN_STORAGE_URL")
+    s3_endpoint_url: str | None = Field(default=None, alias="CODEGEN_S3_ENDPOINT_URL")
+    budget_usd: float | None = Field(default=None, alias="CODEGEN_BUDGET_USD")
+
+    cache_dir: Path = Field(default=Path(".codegen/cache"), alias="CODEGEN_CACHE_DIR")
+    cache_ttl_s: int = Field(default=30 * 24 * 3600, alias="CODEGEN_CACHE_TTL_S")
+    toolchain_dir: Path = Field(
+        default=Path.home() / ".cache" / "codegen-tasks" / "toolchain", alias="CODEGEN_TOOLCHAIN_DIR"
+    )
+    temperature: float = Field(default=0.2, alias="CODEGEN_TEMPERATURE")
+    max_tokens: int = Field(default=16000, alias="CODEGEN_MAX_TOKENS")
+    repair_attempts: int = Field(default=2, alias="CODEGEN_REPAIR_ATTEMPTS")
+    max_retries: int = Field(default=5, alias="CODEGEN_MAX_RETRIES")
+    retry_backoff_max_s: int = Field(default=120, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
+    max_graph_nodes: int = Field(default=500, alias="CODEGEN_MAX_GRAPH_NODES")
+    max_file_bytes: int = Field(default=512 * 1024, alias="CODEGEN_MAX_FILE_BYTES")
+    max_files: int = Field(default=200, alias="CODEGEN_MAX_FILES")
+    validate_typescript: bool = Field(default=True, alias="CODEGEN_VALIDATE_TYPESCRIPT")
+
+    @property
+    def has_llm_key(self) -> bool:
+        key = self.openrouter_api_key
+        return key is not None and bool(key.get_secret_value())
+
+    @property
+    def effective_result_backend(self) -> str | None:
+        """The result backend: explicit, else derived from a Redis broker."""
+        if self.result_backend:
+            return self.result_backend
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
+
+    def default_model(self) -> str:
+        """The model used when a request names none: the built-in one without a key."""
+        return self.openrouter_default_model if self.has_llm_key else BUILTIN_MODEL
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

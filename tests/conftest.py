@@ -1,0 +1,7 @@
+"""Shared fixtures live in tests/fixtures/, one module per external service."""
+
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.s3",
+    "tests.fixtures.openrouter",
+]
