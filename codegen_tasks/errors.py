@@ -134,3 +134,19 @@ class NodeError(CodegenError):
         super().__init__(message, node_id=node_id)
         self.node_id = node_id
         self.cause = cause
+
+
+class TaskFailedError(CodegenError):
+    """A task's failure as its caller sees it: the original error's code, message and data.
+
+    It is built from one JSON-able dict so it survives Celery's result backend intact.
+    """
+
+    def __init__(self, detail: dict[str, Any] | str) -> None:
+        if isinstance(detail, str):
+            detail = {"code": CodegenError.code, "message": detail}
+        data = {k: v for k, v in detail.items() if k not in ("message", "code")}
+        super().__init__(str(detail.get("message", "")), **data)
+        self.code = str(detail.get("code", CodegenError.code))
+        self.detail = detail
+        self.args = (detail,)

@@ -31,3 +31,8 @@ def bundle_file_key(prefix: str, path: str) -> str:
 def manifest_key(prefix: str) -> str:
     """Written last: a bundle without a manifest is incomplete and never read."""
     return f"{prefix}/manifest.json"
+
+
+def bundle_files_prefix(prefix: str) -> str:
+    """Every file of a bundle lives under this prefix; nothing is written beside it."""
+    return f"{prefix}/files/"

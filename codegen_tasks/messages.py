@@ -32,6 +32,9 @@ class GenerateProjectPayload(ProjectPayload):
     graph: dict[str, Any] | None = None
     force_regenerate: bool = False
     stream: bool = False
+    run_id: str | None = Field(default=None, max_length=64)
+    batch_id: str | None = Field(default=None, max_length=64)
+    only_nodes: list[str] | None = None
 
 
 class GenerateServicePayload(ProjectPayload):
@@ -172,3 +175,14 @@ def run_status(services: list[ServiceResult]) -> RunStatus:
     if failed == 0:
         return RunStatus.SUCCEEDED
     return RunStatus.FAILED if failed == len(services) else RunStatus.PARTIAL
+
+
+class ContractVerdict(Message):
+    """`codegen.validate_contracts`: a node's contracts against what its dependants call."""
+
+    node_id: str
+    service_name: str
+    passed: bool
+    contracts: list[Contract] = Field(default_factory=list)
+    errors: list[Finding] = Field(default_factory=list)
+    warnings: list[Finding] = Field(default_factory=list)

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default=Path(".codegen/cache"), alias="CODEGEN_CACHE_DIR")
     cache_ttl_s: int = Field(default=30 * 24 * 3600, alias="CODEGEN_CACHE_TTL_S")
     toolchain_dir: Path = Field(
-        default=Path.home() / ".cache" / "codegen-tasks" / "toolchain", alias="CODEGEN_TOOLCHAIN_DIR"
+        default=Path.home() / ".cache" / "codegen-tasks" / "toolchain",
+        alias="CODEGEN_TOOLCHAIN_DIR",
     )
     temperature: float = Field(default=0.2, alias="CODEGEN_TEMPERATURE")
     max_tokens: int = Field(default=16000, alias="CODEGEN_MAX_TOKENS")

@@ -1,0 +1,83 @@
+"""Rich rendering for the CLI: the live per-node progress and the final tables."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from codegen_tasks.history.repository import RunNode
+from codegen_tasks.messages import RunResult, ServiceStatus
+
+STEP = {
+    ServiceStatus.QUEUED: 0,
+    ServiceStatus.GENERATING: 1,
+    ServiceStatus.VALIDATING: 2,
+    ServiceStatus.DISCOVERING: 3,
+    ServiceStatus.SUCCEEDED: 4,
+    ServiceStatus.FAILED: 4,
+    ServiceStatus.SKIPPED: 4,
+}
+COLOUR = {
+    ServiceStatus.SUCCEEDED: "green",
+    ServiceStatus.FAILED: "red",
+    ServiceStatus.SKIPPED: "cyan",
+}
+
+
+class RunProgress:
+    """One progress bar per service node: queued → generating → validating → done/failed."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description:<24}"),
+            BarColumn(bar_width=20),
+            TextColumn("{task.fields[status]:<11}"),
+            TextColumn("{task.fields[tokens]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RunProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.progress.stop()
+
+    def update(self, nodes: list[RunNode]) -> None:
+        for node in nodes:
+            colour = COLOUR.get(node.status, "yellow")
+            status = f"[{colour}]{node.status.value}[/]"
+            tokens = f"{node.streamed_tokens} tokens" if node.streamed_tokens else ""
+            if node.node_id not in self._tasks:
+                self._tasks[node.node_id] = self.progress.add_task(
+                    node.service_name, total=4, status=status, tokens=tokens
+                )
+            self.progress.update(
+                self._tasks[node.node_id], completed=STEP[node.status], status=status, tokens=tokens
+            )
+
+
+def run_table(result: RunResult) -> Table:
+    table = Table(title=f"run {result.run_id} — {result.status.value}")
+    for column in ("service", "status", "files", "cached", "tokens", "cost $", "checks", "error"):
+        table.add_column(column)
+    for s in result.services:
+        checks = ""
+        if s.validation is not None:
+            checks = "passed" if s.validation.passed else f"{len(s.validation.errors)} error(s)"
+        table.add_row(
+            s.service_name,
+            f"[{COLOUR.get(s.status, 'yellow')}]{s.status.value}[/]",
+            str(s.files),
+            "yes" if s.cached else "",
+            str(s.tokens),
+            f"{s.cost_usd:.4f}",
+            checks,
+            (s.error or "")[:80],
+        )
+    return table

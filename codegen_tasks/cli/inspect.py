@@ -1,0 +1,160 @@
+"""Read-side commands: status, export, validate, contracts, costs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
+from codegen_tasks.cli.display import run_table
+from codegen_tasks.errors import NotFoundError
+from codegen_tasks.graph import parse_graph
+from codegen_tasks.pipeline import latest
+from codegen_tasks.pipeline.project import run_result
+from codegen_tasks.storage.bundles import export_bundle, read_bundle
+
+
+def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """Show a run and each of its services."""
+    with errors_exit(as_json):
+        result = run_result(deps(), run_id)
+    if as_json:
+        emit_json(result.wire())
+    else:
+        console.print(run_table(result))
+
+
+def export(
+    project: str = typer.Option(..., "--project", help="Project id."),
+    out: Path = typer.Option(..., "--out", help="Directory to write one folder per service."),
+    node: str | None = typer.Option(None, "--node", help="Only this node id."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write the latest successful bundle of every service to a directory."""
+    with errors_exit(as_json):
+        d = deps()
+        graph = parse_graph(d.history.latest_snapshot(project)).graph
+        written = []
+        for code_node in graph.code_nodes():
+            if node not in (None, code_node.id):
+                continue
+            generation = d.history.latest_generation(project, code_node.id, succeeded=True)
+            if generation is None or generation.bundle_uri is None:
+                raise NotFoundError(f"{code_node.name} has no successful generation to export")
+            files = read_bundle(d.store, generation.bundle_uri)
+            target = out / code_node.name
+            export_bundle(files, target)
+            written.append(
+                {
+                    "nodeId": code_node.id,
+                    "serviceName": code_node.name,
+                    "path": str(target),
+                    "files": len(files),
+                }
+            )
+    if as_json:
+        emit_json({"projectId": project, "exported": written})
+    else:
+        for item in written:
+            console.print(f"{item['serviceName']}: {item['files']} files → {item['path']}")
+
+
+def validate(
+    project: str = typer.Option(..., "--project", help="Project id."),
+    node: str | None = typer.Option(None, "--node", help="Only this node id."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Validate the latest bundles of a project (all six levels, compiled in one batch)."""
+    with errors_exit(as_json):
+        services = latest.validate_project(deps(), project, node)
+    if as_json:
+        emit_json({"projectId": project, "services": services})
+    else:
+        table = Table(title=f"validation of {project}")
+        for column in ("service", "verdict", "errors", "first error"):
+            table.add_column(column)
+        for s in services:
+            v = s.get("validation") or {}
+            errors = v.get("errors", [])
+            failed = "error" in s or any(v.get(k) is False for k in v if k.endswith("Passed"))
+            first = errors[0] if errors else {}
+            where = f"{first.get('file')}:{first.get('line')} " if first.get("file") else ""
+            table.add_row(
+                s["serviceName"],
+                "[red]failed[/]" if failed else "[green]passed[/]",
+                str(len(errors)),
+                (where + first.get("message", s.get("error", "")))[:90],
+            )
+        console.print(table)
+    if any("error" in s or (s.get("validation") or {}).get("errors") for s in services):
+        raise typer.Exit(1)
+
+
+def contracts(
+    project: str = typer.Option(..., "--project", help="Project id."),
+    node: str | None = typer.Option(None, "--node", help="Only this node id."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Discover the message contracts of the latest bundles."""
+    with errors_exit(as_json):
+        d = deps()
+        graph = parse_graph(d.history.latest_snapshot(project)).graph
+        found = {
+            n.name: latest.discover_latest(d, project, n.id).contracts
+            for n in graph.code_nodes()
+            if node in (None, n.id)
+        }
+    if as_json:
+        emit_json({name: [c.wire() for c in cs] for name, cs in found.items()})
+        return
+    table = Table(title=f"contracts of {project}")
+    for column in ("service", "pattern", "type", "request", "response", "handler"):
+        table.add_column(column)
+    for name, cs in found.items():
+        for c in cs:
+            table.add_row(
+                name,
+                c.pattern,
+                c.type,
+                c.request_type or "",
+                c.response_type or "",
+                c.handler or "",
+            )
+    console.print(table)
+
+
+def costs(
+    project: str | None = typer.Option(None, "--project"),
+    user: str | None = typer.Option(None, "--user"),
+    since: datetime | None = typer.Option(None, "--since", help="ISO date or datetime."),
+    by: str = typer.Option("project", "--by", help="project, user, model or run."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """LLM spend from recorded calls (cached answers cost nothing)."""
+    with errors_exit(as_json):
+        lines = deps().history.costs(by, project_id=project, user_id=user, since=since)
+    if as_json:
+        emit_json(
+            {
+                "by": by,
+                "lines": [line.model_dump() for line in lines],
+                "totalUsd": sum(line.cost_usd for line in lines),
+            }
+        )
+        return
+    table = Table(title=f"LLM spend by {by}")
+    for column in (by, "calls", "cached", "prompt tok", "completion tok", "cost $"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(
+            line.key,
+            str(line.calls),
+            str(line.cached_calls),
+            str(line.prompt_tokens),
+            str(line.completion_tokens),
+            f"{line.cost_usd:.4f}",
+        )
+    console.print(table)

@@ -1,0 +1,132 @@
+"""One model request: cache first, budget checked, call recorded, complete answers cached."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from codegen_tasks.cache.requests import lookup, request_hash, single_flight, store
+from codegen_tasks.errors import BudgetExceededError, LLMError
+from codegen_tasks.history.records import LLMCallRecord
+from codegen_tasks.llm.base import Completion, CompletionRequest
+from codegen_tasks.pipeline.context import Deps
+
+log = logging.getLogger("codegen_tasks.pipeline")
+
+SINGLE_FLIGHT_WAIT_S = 0.25
+
+
+@dataclass(frozen=True)
+class CallContext:
+    run_id: str | None
+    project_id: str
+    node_id: str
+    user_id: str | None
+    purpose: str = "generate"
+
+
+@dataclass(frozen=True)
+class Answer:
+    completion: Completion
+    cached: bool
+    cost_usd: float
+
+
+def _record(
+    deps: Deps,
+    ctx: CallContext,
+    request: CompletionRequest,
+    outcome: str,
+    completion: Completion | None = None,
+    cost: float = 0.0,
+    error: str | None = None,
+    latency_ms: float = 0.0,
+) -> None:
+    usage = completion.usage if completion else None
+    deps.history.record_llm_call(
+        LLMCallRecord(
+            id=deps.ids(),
+            run_id=ctx.run_id,
+            project_id=ctx.project_id,
+            node_id=ctx.node_id,
+            user_id=ctx.user_id,
+            purpose=ctx.purpose,
+            model=request.model,
+            answered_model=completion.model if completion else None,
+            request_hash=request_hash(request),
+            outcome=outcome,
+            finish_reason=completion.finish_reason if completion else None,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            cost_usd=cost,
+            latency_ms=latency_ms,
+            error=error,
+            created_at=deps.clock(),
+        )
+    )
+
+
+def check_budget(deps: Deps, ctx: CallContext) -> None:
+    budget = deps.settings.budget_usd
+    if budget is None or ctx.run_id is None:
+        return
+    spent = deps.history.spent(run_id=ctx.run_id)
+    if spent >= budget:
+        raise BudgetExceededError(spent, budget)
+
+
+def _cached(deps: Deps, ctx: CallContext, request: CompletionRequest) -> Answer | None:
+    hit = lookup(deps.cache, request)
+    if hit is None:
+        return None
+    _record(deps, ctx, request, "cached", hit)
+    return Answer(completion=hit, cached=True, cost_usd=0.0)
+
+
+def _call(
+    deps: Deps, ctx: CallContext, request: CompletionRequest, on_chunk: Callable[[str], None] | None
+) -> Answer:
+    check_budget(deps, ctx)
+    client = deps.llm()
+    started = time.monotonic()
+    try:
+        if on_chunk is None:
+            completion = client.complete(request)
+        else:
+            completion = client.complete_streaming(request, on_chunk)
+    except LLMError as exc:
+        latency = (time.monotonic() - started) * 1000
+        _record(deps, ctx, request, "error", error=exc.message, latency_ms=latency)
+        raise
+    cost = completion.usage.cost_usd or 0.0
+    _record(deps, ctx, request, "ok", completion, cost, latency_ms=completion.latency_ms)
+    store(deps.cache, request, completion, deps.settings.cache_ttl_s)
+    return Answer(completion=completion, cached=False, cost_usd=cost)
+
+
+def ask(
+    deps: Deps,
+    request: CompletionRequest,
+    ctx: CallContext,
+    *,
+    on_chunk: Callable[[str], None] | None = None,
+) -> Answer:
+    """The answer to `request`, from the cache when an identical one was answered before.
+
+    Identical requests in flight at once make one call: the first holds a lock in the
+    cache, the others wait for its answer (and call themselves if it never comes).
+    """
+    lock_s = int(deps.settings.openrouter_timeout_s) + 30
+    deadline = time.monotonic() + lock_s
+    while True:
+        cached = _cached(deps, ctx, request)
+        if cached is not None:
+            return cached
+        with single_flight(deps.cache, request, lock_s) as acquired:
+            if acquired:
+                return _cached(deps, ctx, request) or _call(deps, ctx, request, on_chunk)
+        if time.monotonic() >= deadline:
+            return _call(deps, ctx, request, on_chunk)
+        time.sleep(SINGLE_FLIGHT_WAIT_S)

@@ -1,0 +1,126 @@
+"""Validation and contract discovery of stored bundles."""
+
+from __future__ import annotations
+
+from codegen_tasks.contracts import contract_levels, discover_contracts
+from codegen_tasks.errors import NotFoundError
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
+from codegen_tasks.messages import (
+    Contract,
+    Finding,
+    ServiceStatus,
+    ValidationLevel,
+    ValidationResult,
+)
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.generate import load_spec
+from codegen_tasks.services import ServiceSpec
+from codegen_tasks.storage.bundles import read_bundle
+from codegen_tasks.validation.structural import structural_findings
+from codegen_tasks.validation.typescript import TypeScriptReport
+
+
+def combine(
+    spec: ServiceSpec, files: list[GeneratedFile], ts: TypeScriptReport | None
+) -> ValidationResult:
+    """The six levels from the deterministic checks; a level not run stays None."""
+    structural = structural_findings(files)
+    levels = contract_levels(spec, files)
+    warnings = list(levels.warnings)
+    ts_passed: bool | None = None
+    build_passed: bool | None = None
+    ts_errors: list[Finding] = []
+    if ts is None:
+        warnings.append(_skipped("TypeScript validation is disabled"))
+    elif ts.skipped:
+        warnings.append(_skipped(ts.skipped))
+    else:
+        ts_passed, build_passed = not ts.typescript, not ts.build
+        ts_errors = [*ts.typescript, *ts.build]
+    return ValidationResult(
+        structural_passed=not structural,
+        contract_passed=levels.contract_passed,
+        typescript_passed=ts_passed,
+        build_passed=build_passed,
+        health_check_passed=levels.health_check_passed,
+        contract_discovery_passed=levels.contract_discovery_passed,
+        errors=[*structural, *ts_errors, *levels.errors],
+        warnings=warnings,
+    )
+
+
+def _skipped(reason: str) -> Finding:
+    return Finding(
+        level=ValidationLevel.TYPESCRIPT, message=f"typescript and build levels skipped: {reason}"
+    )
+
+
+def validate_files(deps: Deps, spec: ServiceSpec, files: list[GeneratedFile]) -> ValidationResult:
+    report = deps.typescript.check(files) if deps.typescript is not None else None
+    return combine(spec, files, report)
+
+
+def summary(result: ValidationResult) -> str:
+    first = result.errors[0] if result.errors else None
+    where = f" ({first.file}:{first.line})" if first and first.file else ""
+    text = f"validation failed: {len(result.errors)} error(s)"
+    return text + (f"; first [{first.level.value}] {first.message}{where}" if first else "")
+
+
+def _run_generation(
+    deps: Deps, run_id: str, node_id: str
+) -> tuple[ServiceStatus, GenerationRecord | None]:
+    node = next((n for n in deps.history.run_nodes(run_id) if n.node_id == node_id), None)
+    if node is None:
+        raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
+    if node.generation_id is None:
+        return node.status, None
+    return node.status, deps.history.generation(node.generation_id)
+
+
+def validate_in_run(deps: Deps, run_id: str, node_id: str) -> ValidationResult | None:
+    """Validate a node's fresh bundle in a run; a failure marks the node and generation failed."""
+    status, generation = _run_generation(deps, run_id, node_id)
+    if generation is None or generation.bundle_uri is None:
+        return None
+    if status is not ServiceStatus.VALIDATING:  # skipped, or done by an earlier delivery
+        return deps.history.validation_for(generation.id)
+    files = read_bundle(deps.store, generation.bundle_uri)
+    result = validate_files(deps, load_spec(deps, run_id, node_id), files)
+    deps.history.record_validation(
+        ValidationRecord(
+            id=deps.ids(),
+            idempotency_key=f"{run_id}:{node_id}:validate",
+            generation_id=generation.id,
+            run_id=run_id,
+            node_id=node_id,
+            result=result,
+            created_at=deps.clock(),
+        )
+    )
+    if result.passed:
+        deps.history.set_node(run_id, node_id, ServiceStatus.DISCOVERING, deps.clock())
+    else:
+        deps.history.update_generation(generation.id, ServiceStatus.FAILED, summary(result))
+        deps.history.set_node(
+            run_id, node_id, ServiceStatus.FAILED, deps.clock(), error=summary(result)
+        )
+    return result
+
+
+def discover_in_run(deps: Deps, run_id: str, node_id: str) -> list[Contract]:
+    """Discover and store a node's contracts; the node succeeds if nothing failed before."""
+    status, generation = _run_generation(deps, run_id, node_id)
+    if generation is None or generation.bundle_uri is None:
+        return []
+    if status in (ServiceStatus.SKIPPED, ServiceStatus.SUCCEEDED):
+        return deps.history.contracts_for(generation.id)
+    files = read_bundle(deps.store, generation.bundle_uri)
+    contracts = discover_contracts(files).contracts
+    deps.history.record_contracts(
+        ContractsRecord(generation_id=generation.id, node_id=node_id, contracts=contracts)
+    )
+    if status is ServiceStatus.DISCOVERING:
+        deps.history.set_node(run_id, node_id, ServiceStatus.SUCCEEDED, deps.clock())
+    return contracts

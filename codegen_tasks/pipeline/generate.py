@@ -1,0 +1,210 @@
+"""Generation of one service node: skip, scaffold or ask the model, store the bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+
+from codegen_tasks.errors import CodegenError, ResponseFormatError
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.graph import parse_graph
+from codegen_tasks.history.records import FileEntry, GenerationRecord
+from codegen_tasks.llm.base import ChatMessage, CompletionRequest
+from codegen_tasks.messages import ServiceStatus
+from codegen_tasks.parsing import parse_files
+from codegen_tasks.pipeline.ask import CallContext, ask
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.progress import StreamProgress
+from codegen_tasks.prompts import PROMPT_VERSION, generation_messages, repair_messages
+from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
+from codegen_tasks.services import ServiceSpec, build_service_spec
+from codegen_tasks.settings import BUILTIN_MODEL
+from codegen_tasks.storage.bundles import write_bundle
+
+
+@dataclass(frozen=True)
+class NodeJob:
+    project_id: str
+    node_id: str
+    run_id: str
+    model: str
+    force: bool = False
+    stream: bool = False
+    user_id: str | None = None
+
+
+@dataclass
+class Produced:
+    files: list[GeneratedFile]
+    answered_model: str
+    prompt_hash: str | None = None
+    cached: bool = False
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+def inputs_hash(spec: ServiceSpec, model: str) -> str:
+    """Everything that shapes a node's output; unchanged hash → nothing to regenerate."""
+    generator = SCAFFOLD_VERSION if model == BUILTIN_MODEL else PROMPT_VERSION
+    canonical = json.dumps(
+        {"spec": spec.model_dump(mode="json"), "model": model, "generator": generator},
+        sort_keys=True,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_spec(deps: Deps, run_id: str, node_id: str) -> ServiceSpec:
+    raw = deps.history.snapshot(deps.history.run_snapshot_id(run_id))
+    project = parse_graph(raw, max_nodes=deps.settings.max_graph_nodes)
+    return build_service_spec(project.graph, node_id, project.project.name)
+
+
+def _request(deps: Deps, model: str, messages: list[ChatMessage]) -> CompletionRequest:
+    return CompletionRequest(
+        model=model,
+        messages=messages,
+        temperature=deps.settings.temperature,
+        max_tokens=deps.settings.max_tokens,
+        prompt_version=PROMPT_VERSION,
+    )
+
+
+def _ask_for_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
+    base = generation_messages(spec)
+    request = _request(deps, job.model, base)
+    produced = Produced(files=[], answered_model=job.model)
+    produced.prompt_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    progress = StreamProgress(deps, job.run_id, job.node_id) if job.stream else None
+    purpose = "generate"
+    while True:
+        ctx = CallContext(job.run_id, job.project_id, job.node_id, job.user_id, purpose)
+        answer = ask(deps, request, ctx, on_chunk=progress.on_chunk if progress else None)
+        completion = answer.completion
+        produced.attempts += 1
+        produced.cached = answer.cached
+        produced.answered_model = completion.model
+        produced.prompt_tokens += 0 if answer.cached else completion.usage.prompt_tokens
+        produced.completion_tokens += 0 if answer.cached else completion.usage.completion_tokens
+        produced.cost_usd += answer.cost_usd
+        try:
+            produced.files = parse_files(
+                completion.content,
+                max_files=deps.settings.max_files,
+                max_file_bytes=deps.settings.max_file_bytes,
+                finish_reason=completion.finish_reason,
+            )
+            return produced
+        except ResponseFormatError as exc:
+            if produced.attempts > deps.settings.repair_attempts:
+                exc.message = f"{exc.message} (after {produced.attempts} attempts)"
+                raise
+            messages = repair_messages(
+                base, completion.content, exc.message, truncated=exc.truncated
+            )
+            request, purpose = _request(deps, job.model, messages), "repair"
+
+
+def produce_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
+    if job.model == BUILTIN_MODEL:
+        return Produced(files=render_service(spec), answered_model=BUILTIN_MODEL, attempts=1)
+    return _ask_for_files(deps, job, spec)
+
+
+def _record(
+    deps: Deps,
+    job: NodeJob,
+    spec_name: str,
+    ihash: str,
+    status: ServiceStatus,
+    started: float,
+    **fields: object,
+) -> GenerationRecord:
+    record = GenerationRecord.model_validate(
+        {
+            "id": deps.ids(),
+            "idempotency_key": f"{job.run_id}:{job.node_id}:generate",
+            "run_id": job.run_id,
+            "project_id": job.project_id,
+            "node_id": job.node_id,
+            "service_name": spec_name,
+            "status": status,
+            "model": job.model,
+            "prompt_version": PROMPT_VERSION,
+            "inputs_hash": ihash,
+            "duration_ms": (time.monotonic() - started) * 1000,
+            "user_id": job.user_id,
+            "created_at": deps.clock(),
+            **fields,
+        }
+    )
+    return deps.history.record_generation(record)
+
+
+def record_failure(deps: Deps, job: NodeJob, error: CodegenError | str) -> GenerationRecord:
+    """Store a failed generation and mark the node failed (also used when retries run out)."""
+    message = error if isinstance(error, str) else error.message
+    try:
+        spec = load_spec(deps, job.run_id, job.node_id)
+        name, ihash = spec.name, inputs_hash(spec, job.model)
+    except CodegenError:
+        name, ihash = job.node_id, ""
+    record = _record(deps, job, name, ihash, ServiceStatus.FAILED, time.monotonic(), error=message)
+    deps.history.set_node(
+        job.run_id, job.node_id, ServiceStatus.FAILED, deps.clock(), error=record.error
+    )
+    return record
+
+
+def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
+    """Generate one node for a run. Retryable errors propagate; others are recorded."""
+    existing = deps.history.generation_by_key(f"{job.run_id}:{job.node_id}:generate")
+    if existing is not None:
+        return existing  # a redelivered task: the work is done
+    spec = load_spec(deps, job.run_id, job.node_id)
+    ihash = inputs_hash(spec, job.model)
+    last = deps.history.latest_generation(job.project_id, job.node_id, succeeded=True)
+    if not job.force and last is not None and last.inputs_hash == ihash:
+        deps.history.set_node(
+            job.run_id, job.node_id, ServiceStatus.SKIPPED, deps.clock(), generation_id=last.id
+        )
+        return last.model_copy(update={"status": ServiceStatus.SKIPPED})
+    deps.history.set_node(job.run_id, job.node_id, ServiceStatus.GENERATING, deps.clock())
+    started = time.monotonic()
+    try:
+        produced = produce_files(deps, job, spec)
+    except CodegenError as exc:
+        if exc.retryable:
+            raise
+        return record_failure(deps, job, exc)
+    bundle = write_bundle(
+        deps.store,
+        job.project_id,
+        job.node_id,
+        produced.files,
+        {"serviceName": spec.name, "model": produced.answered_model, "runId": job.run_id},
+    )
+    record = _record(
+        deps,
+        job,
+        spec.name,
+        ihash,
+        ServiceStatus.SUCCEEDED,
+        started,
+        answered_model=produced.answered_model,
+        prompt_hash=produced.prompt_hash,
+        files=[FileEntry(path=f.path, sha256=f.sha256, size=f.size) for f in produced.files],
+        bundle_uri=bundle.uri,
+        cached=produced.cached,
+        attempts=produced.attempts,
+        prompt_tokens=produced.prompt_tokens,
+        completion_tokens=produced.completion_tokens,
+        cost_usd=produced.cost_usd,
+    )
+    deps.history.set_node(
+        job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=record.id
+    )
+    return record

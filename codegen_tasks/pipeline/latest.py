@@ -1,0 +1,161 @@
+"""Work on a project's latest bundles, outside a generation run (the validate/contracts tasks)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from codegen_tasks.contracts import called_patterns, contract_levels, discover_contracts
+from codegen_tasks.errors import NotFoundError, PayloadError
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.graph import ProjectGraph, parse_graph
+from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
+from codegen_tasks.messages import (
+    ContractSet,
+    ContractVerdict,
+    Finding,
+    RegenerateProjectsPayload,
+    ValidationLevel,
+    ValidationResult,
+)
+from codegen_tasks.pipeline.check import combine
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.services import build_service_spec
+from codegen_tasks.storage.bundles import read_bundle
+
+
+def _project(deps: Deps, project_id: str) -> ProjectGraph:
+    return parse_graph(
+        deps.history.latest_snapshot(project_id), max_nodes=deps.settings.max_graph_nodes
+    )
+
+
+def _bundle(
+    deps: Deps, project_id: str, node_id: str
+) -> tuple[GenerationRecord, list[GeneratedFile]]:
+    generation = deps.history.latest_generation(project_id, node_id)
+    if generation is not None and generation.bundle_uri is None:  # a failed generation
+        generation = deps.history.latest_generation(project_id, node_id, succeeded=True)
+    if generation is None or generation.bundle_uri is None:
+        raise NotFoundError(f"node {node_id!r} of project {project_id!r} has no generated bundle")
+    return generation, read_bundle(deps.store, generation.bundle_uri)
+
+
+def _record(deps: Deps, generation: GenerationRecord, result: ValidationResult) -> None:
+    validation_id = deps.ids()
+    deps.history.record_validation(
+        ValidationRecord(
+            id=validation_id,
+            idempotency_key=f"{generation.id}:validate:{validation_id}",
+            generation_id=generation.id,
+            run_id=None,
+            node_id=generation.node_id,
+            result=result,
+            created_at=deps.clock(),
+        )
+    )
+
+
+def validate_latest(deps: Deps, project_id: str, node_id: str) -> ValidationResult:
+    project = _project(deps, project_id)
+    spec = build_service_spec(project.graph, node_id, project.project.name)
+    generation, files = _bundle(deps, project_id, node_id)
+    report = deps.typescript.check(files) if deps.typescript is not None else None
+    result = combine(spec, files, report)
+    _record(deps, generation, result)
+    return result
+
+
+def validate_project(
+    deps: Deps, project_id: str, node_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Validate every generated service of a project, compiling them in one batch."""
+    project = _project(deps, project_id)
+    nodes = [n for n in project.graph.code_nodes() if node_id in (None, n.id)]
+    bundles: dict[str, tuple[GenerationRecord, list[GeneratedFile]]] = {}
+    missing: list[dict[str, Any]] = []
+    for node in nodes:
+        try:
+            bundles[node.id] = _bundle(deps, project_id, node.id)
+        except NotFoundError as exc:
+            missing.append({"nodeId": node.id, "serviceName": node.name, "error": exc.message})
+    reports = (
+        deps.typescript.check_many({k: files for k, (_, files) in bundles.items()})
+        if deps.typescript is not None and bundles
+        else {}
+    )
+    out: list[dict[str, Any]] = []
+    for node in nodes:
+        if node.id not in bundles:
+            continue
+        generation, files = bundles[node.id]
+        spec = build_service_spec(project.graph, node.id, project.project.name)
+        result = combine(spec, files, reports.get(node.id))
+        _record(deps, generation, result)
+        out.append({"nodeId": node.id, "serviceName": node.name, "validation": result.wire()})
+    return out + missing
+
+
+def discover_latest(deps: Deps, project_id: str, node_id: str) -> ContractSet:
+    generation, files = _bundle(deps, project_id, node_id)
+    contracts = discover_contracts(files)
+    deps.history.record_contracts(
+        ContractsRecord(generation_id=generation.id, node_id=node_id, contracts=contracts.contracts)
+    )
+    return contracts
+
+
+def verify_contracts(deps: Deps, project_id: str, node_id: str) -> ContractVerdict:
+    """The node's own contract levels, plus every call its dependants make to it."""
+    project = _project(deps, project_id)
+    spec = build_service_spec(project.graph, node_id, project.project.name)
+    _, files = _bundle(deps, project_id, node_id)
+    levels = contract_levels(spec, files)
+    handled = {c.pattern for c in levels.contracts.contracts}
+    errors, warnings = list(levels.errors), list(levels.warnings)
+    for _, source in project.graph.incoming(node_id):
+        if not source.type.gets_code:
+            continue
+        try:
+            _, caller_files = _bundle(deps, project_id, source.id)
+        except NotFoundError:
+            warnings.append(_finding(f"{source.name} has no bundle yet; its calls are unchecked"))
+            continue
+        for call in called_patterns(caller_files):
+            if call.pattern.startswith(f"{spec.name}.") and call.pattern not in handled:
+                errors.append(
+                    _finding(
+                        f"{source.name} calls '{call.pattern}', which {spec.name} does not handle",
+                        f"{source.name}/{call.file}",
+                        call.line,
+                    )
+                )
+    return ContractVerdict(
+        node_id=node_id,
+        service_name=spec.name,
+        passed=not errors,
+        contracts=levels.contracts.contracts,
+        errors=errors,
+        warnings=warnings,
+    )
+
+
+def _finding(message: str, file: str | None = None, line: int = 0) -> Finding:
+    return Finding(level=ValidationLevel.CONTRACT, message=message, file=file, line=line)
+
+
+def select_projects(deps: Deps, request: RegenerateProjectsPayload) -> list[str]:
+    if request.all:
+        return deps.history.project_ids()
+    if not request.project_ids:
+        raise PayloadError("name projectIds or set all")
+    known = set(deps.history.project_ids())
+    unknown = [p for p in request.project_ids if p not in known]
+    if unknown:
+        raise PayloadError(f"unknown projects: {unknown}")
+    return list(request.project_ids)
+
+
+def batch_run_id(batch_id: str, project_id: str) -> str:
+    """A stable run id per project of a batch: a rerun of the batch finds its runs again."""
+    return hashlib.sha256(f"{batch_id}:{project_id}".encode()).hexdigest()[:32]

@@ -1,0 +1,38 @@
+"""Streamed-token progress, written to history at most a few times a second."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from codegen_tasks.errors import CodegenError
+from codegen_tasks.pipeline.context import Deps
+
+CHARS_PER_TOKEN = 4
+MIN_INTERVAL_S = 0.5
+
+
+class StreamProgress:
+    """Counts streamed tokens of one node; never slows or breaks generation."""
+
+    def __init__(self, deps: Deps, run_id: str, node_id: str) -> None:
+        self._deps, self._run_id, self._node_id = deps, run_id, node_id
+        self._chars = 0
+        self._last = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return self._chars // CHARS_PER_TOKEN
+
+    def on_chunk(self, text: str) -> None:
+        self._chars += len(text)
+        now = time.monotonic()
+        if now - self._last < MIN_INTERVAL_S:
+            return
+        self._last = now
+        try:
+            self._deps.history.set_streamed(
+                self._run_id, self._node_id, self.tokens, self._deps.clock()
+            )
+        except CodegenError:
+            pass  # progress is best effort; the generation goes on

@@ -1,0 +1,151 @@
+"""Project runs: plan the per-node jobs, and close the run once every chain is done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codegen_tasks.errors import NotFoundError, PayloadError
+from codegen_tasks.graph import ProjectGraph, parse_graph
+from codegen_tasks.history.records import RunInfo
+from codegen_tasks.history.repository import RunNode
+from codegen_tasks.messages import (
+    GenerateProjectPayload,
+    RunResult,
+    RunStatus,
+    ServiceResult,
+    ServiceStatus,
+    run_status,
+)
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.generate import NodeJob
+
+NOT_FINISHED = "the node's task chain ended before the node finished"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    run_id: str
+    project_id: str
+    jobs: list[NodeJob]
+    created: bool  # False when the run existed already (a redelivered task)
+
+
+def load_project(deps: Deps, payload: GenerateProjectPayload) -> ProjectGraph:
+    """The graph from the payload, else the project's last stored one. Raises GraphError."""
+    raw = payload.graph
+    if raw is None:
+        try:
+            raw = deps.history.latest_snapshot(payload.project_id)
+        except NotFoundError as exc:
+            raise PayloadError(
+                f"project {payload.project_id!r} has no stored graph; send `graph`"
+            ) from exc
+    project = parse_graph(raw, max_nodes=deps.settings.max_graph_nodes)
+    if project.project.id != payload.project_id:
+        raise PayloadError(
+            f"projectId {payload.project_id!r} does not match the graph's project "
+            f"{project.project.id!r}"
+        )
+    return project
+
+
+def start_run(
+    deps: Deps, payload: GenerateProjectPayload, run_id: str, batch_id: str | None = None
+) -> RunPlan:
+    project = load_project(deps, payload)
+    model = payload.ai_model or deps.settings.default_model()
+    graph_json = project.model_dump(mode="json", by_alias=True)
+    snapshot_id = deps.history.save_snapshot(
+        project.project.id, project.project.name, graph_json, deps.clock()
+    )
+    code_nodes = project.graph.code_nodes()
+    if payload.only_nodes is not None:
+        unknown = set(payload.only_nodes) - {n.id for n in code_nodes}
+        if unknown:
+            raise PayloadError(f"not service or gateway nodes of the graph: {sorted(unknown)}")
+        code_nodes = [n for n in code_nodes if n.id in payload.only_nodes]
+    info = RunInfo(
+        id=run_id,
+        project_id=project.project.id,
+        project_name=project.project.name,
+        status=RunStatus.RUNNING.value,
+        model=model,
+        force=payload.force_regenerate,
+        user_id=payload.metadata.user_id,
+        batch_id=batch_id,
+        created_at=deps.clock(),
+        finished_at=None,
+    )
+    created = deps.history.create_run(
+        info,
+        snapshot_id,
+        [(n.id, n.name, ServiceStatus.QUEUED) for n in code_nodes],
+        project.graph.cycles(),
+    )
+    jobs = [
+        NodeJob(
+            project_id=project.project.id,
+            node_id=n.id,
+            run_id=run_id,
+            model=model,
+            force=payload.force_regenerate,
+            stream=payload.stream,
+            user_id=payload.metadata.user_id,
+        )
+        for n in code_nodes
+    ]
+    return RunPlan(run_id=run_id, project_id=project.project.id, jobs=jobs, created=created)
+
+
+def _service(deps: Deps, node: RunNode) -> ServiceResult:
+    result = ServiceResult(
+        node_id=node.node_id,
+        service_name=node.service_name,
+        status=node.status,
+        error=node.error,
+        streamed_tokens=node.streamed_tokens,
+    )
+    if node.generation_id is None:
+        return result
+    gen = deps.history.generation(node.generation_id)
+    fresh = node.status is not ServiceStatus.SKIPPED
+    return result.model_copy(
+        update={
+            "files": len(gen.files),
+            "bundle_uri": gen.bundle_uri,
+            "cached": gen.cached and fresh,
+            "tokens": gen.prompt_tokens + gen.completion_tokens if fresh else 0,
+            "cost_usd": gen.cost_usd if fresh else 0.0,
+            "validation": deps.history.validation_for(gen.id),
+            "contracts": deps.history.contracts_for(gen.id),
+            "model": gen.answered_model or gen.model,
+            "error": node.error or (gen.error if node.status is ServiceStatus.FAILED else None),
+        }
+    )
+
+
+def run_result(deps: Deps, run_id: str) -> RunResult:
+    """What `codegen status` and `generate --json` print: the run and each service."""
+    info = deps.history.run_info(run_id)
+    services = [_service(deps, n) for n in deps.history.run_nodes(run_id)]
+    status = RunStatus(info.status) if info.finished_at else run_status(services)
+    return RunResult(
+        project_id=info.project_id,
+        run_id=run_id,
+        status=status,
+        services=services,
+        cycles=deps.history.run_cycles(run_id),
+    )
+
+
+def close_run(deps: Deps, run_id: str) -> RunResult:
+    """The chord callback: nodes still unfinished are failed, then the run is closed."""
+    for node in deps.history.run_nodes(run_id):
+        if not node.status.finished:
+            deps.history.set_node(
+                run_id, node.node_id, ServiceStatus.FAILED, deps.clock(), error=NOT_FINISHED
+            )
+    services = run_result(deps, run_id).services
+    status = run_status(services)
+    deps.history.finish_run(run_id, status.value, deps.clock())
+    return run_result(deps, run_id)

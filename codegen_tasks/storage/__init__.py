@@ -1,0 +1,49 @@
+"""Object storage for generated bundles: S3/MinIO, a local folder, or memory."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from codegen_tasks.errors import StorageError
+from codegen_tasks.storage.base import ObjectStore
+from codegen_tasks.storage.bundles import (
+    BundleRef,
+    Manifest,
+    export_bundle,
+    read_bundle,
+    write_bundle,
+)
+from codegen_tasks.storage.local import FileStore
+from codegen_tasks.storage.memory import MemoryStore
+from codegen_tasks.storage.s3 import S3Store
+
+__all__ = [
+    "BundleRef",
+    "FileStore",
+    "Manifest",
+    "MemoryStore",
+    "ObjectStore",
+    "S3Store",
+    "export_bundle",
+    "read_bundle",
+    "store_from_url",
+    "write_bundle",
+]
+
+
+def store_from_url(url: str, endpoint_url: str | None = None) -> ObjectStore:
+    """`file://relative/or/abs`, `s3://bucket/prefix` (endpoint for MinIO) or `memory://`."""
+    scheme, _, rest = url.partition("://")
+    if scheme == "memory":
+        return MemoryStore()
+    if scheme == "file" and rest:
+        return FileStore(rest)
+    if scheme == "s3":
+        parts = urlsplit(url)
+        if not parts.netloc:
+            raise StorageError(f"storage URL {url!r} names no bucket", retryable=False)
+        return S3Store(parts.netloc, parts.path.strip("/"), endpoint_url)
+    raise StorageError(
+        f"unsupported storage URL {url!r}: use file://, s3://bucket/prefix or memory://",
+        retryable=False,
+    )

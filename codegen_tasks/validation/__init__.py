@@ -1,0 +1,1 @@
+"""Deterministic checks of generated bundles: structural, TypeScript and build levels."""

@@ -1,0 +1,179 @@
+"""The pinned TypeScript + NestJS toolchain, installed once into a shared cache directory.
+
+The versions live in `toolchain/package.json` beside this module. The install directory's
+name carries a hash of that file, so bumping a version installs a fresh toolchain next to
+the old one. Installs run `npm install --ignore-scripts` in a temporary directory that is
+renamed into place, under a file lock, so concurrent workers never install twice and never
+see a half-installed toolchain. Generated package.json files are never installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from codegen_tasks.errors import ToolchainError
+from codegen_tasks.settings import Settings, get_settings
+
+READY_MARKER = ".codegen-toolchain-ready"
+TSC_RELATIVE = Path("node_modules/typescript/bin/tsc")
+NPM_FLAGS = ("install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
+DEFAULT_INSTALL_TIMEOUT_S = 600.0
+
+
+@lru_cache(maxsize=1)
+def pinned_manifest_text() -> str:
+    """The pinned toolchain package.json, exactly as shipped."""
+    return (
+        resources.files("codegen_tasks.validation")
+        .joinpath("toolchain/package.json")
+        .read_text(encoding="utf-8")
+    )
+
+
+def pinned_manifest() -> dict[str, object]:
+    manifest = json.loads(pinned_manifest_text())
+    if not isinstance(manifest, dict):
+        raise ToolchainError("the pinned toolchain package.json is not a JSON object")
+    return manifest
+
+
+def _str_map(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def pinned_versions() -> dict[str, str]:
+    """Package → exact version compiled against (the toolchain's dependencies)."""
+    return _str_map(pinned_manifest().get("dependencies"))
+
+
+def runtime_only_versions() -> dict[str, str]:
+    """Packages generated services need at run time but validation does not compile against."""
+    return _str_map(pinned_manifest().get("codegenRuntimeOnly"))
+
+
+def manifest_hash() -> str:
+    return hashlib.sha256(pinned_manifest_text().encode("utf-8")).hexdigest()[:16]
+
+
+class Toolchain:
+    """The installed toolchain under `root`; `ensure()` installs it on first use."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        node: str = "node",
+        npm: str = "npm",
+        install_timeout_s: float = DEFAULT_INSTALL_TIMEOUT_S,
+    ) -> None:
+        self.root = root.expanduser()
+        self.node = node
+        self.npm = npm
+        self.install_timeout_s = install_timeout_s
+        self.install_dir = self.root / f"ts-{manifest_hash()}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Toolchain:
+        return cls((settings or get_settings()).toolchain_dir)
+
+    @property
+    def node_modules(self) -> Path:
+        return self.install_dir / "node_modules"
+
+    @property
+    def tsc(self) -> Path:
+        return self.install_dir / TSC_RELATIVE
+
+    def is_ready(self) -> bool:
+        return (self.install_dir / READY_MARKER).is_file() and self.tsc.is_file()
+
+    def node_executable(self) -> str:
+        """The absolute path of node, or ToolchainError when it is missing."""
+        return _which(self.node, "node")
+
+    def tsc_command(self) -> list[str]:
+        """`node <toolchain>/node_modules/typescript/bin/tsc`, installing first if needed."""
+        self.ensure()
+        return [self.node_executable(), str(self.tsc)]
+
+    def ensure(self) -> Path:
+        """Install the pinned packages once; return the install directory."""
+        if self.is_ready():
+            return self.install_dir
+        self.node_executable()
+        npm = _which(self.npm, "npm")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ToolchainError(f"cannot create toolchain directory: {exc}") from exc
+        with _file_lock(self.root / f"{self.install_dir.name}.lock"):
+            if not self.is_ready():
+                self._install(npm)
+        return self.install_dir
+
+    def _install(self, npm: str) -> None:
+        if self.install_dir.exists():  # a leftover without the ready marker
+            shutil.rmtree(self.install_dir, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self.root))
+        try:
+            (staging / "package.json").write_text(pinned_manifest_text(), encoding="utf-8")
+            _run_npm(npm, staging, self.install_timeout_s)
+            if not (staging / TSC_RELATIVE).is_file():
+                raise ToolchainError("npm install finished but typescript/bin/tsc is missing")
+            (staging / READY_MARKER).write_text(manifest_hash() + "\n", encoding="utf-8")
+            os.replace(staging, self.install_dir)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def _which(command: str, label: str) -> str:
+    found = shutil.which(command)
+    if found is None:
+        raise ToolchainError(f"{label} is not installed or not on PATH ({command!r})")
+    return found
+
+
+def _run_npm(npm: str, cwd: Path, timeout_s: float) -> None:
+    env = {**os.environ, "npm_config_update_notifier": "false"}
+    try:
+        proc = subprocess.run(
+            [npm, *NPM_FLAGS],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ToolchainError(f"npm install timed out after {timeout_s:.0f}s") from exc
+    except OSError as exc:
+        raise ToolchainError(f"npm could not be started: {exc}") from exc
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip()[-2000:]
+        raise ToolchainError(f"npm install failed (exit {proc.returncode}): {tail}")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock held across processes (released on process death)."""
+    with path.open("a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,174 @@
+"""The Celery tasks, by the names backends enqueue. Each one: parse, call the core, return JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, chain, chord, group
+
+from codegen_tasks.messages import (
+    ContractsPayload,
+    GenerateProjectPayload,
+    GenerateServicePayload,
+    RegenerateProjectsPayload,
+    ValidatePayload,
+)
+from codegen_tasks.pipeline import latest
+from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
+from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure
+from codegen_tasks.pipeline.project import close_run, run_result, start_run
+from workers.app import app
+from workers.retry import RETRY_OPTIONS, run_with_retries
+from workers.runtime import deps
+
+JSON = dict[str, Any]
+
+
+def node_chain(job: NodeJob, metadata: JSON) -> Any:
+    """generate → validate → discover for one node of a run."""
+    common = {"metadata": metadata, "projectId": job.project_id, "nodeId": job.node_id}
+    generate = {
+        **common,
+        "runId": job.run_id,
+        "aiModel": job.model,
+        "forceRegenerate": job.force,
+        "stream": job.stream,
+    }
+    return chain(
+        generate_service.si(generate),
+        validate_service.si({**common, "runId": job.run_id}),
+        discover_contracts.si({**common, "runId": job.run_id}),
+    )
+
+
+def dispatch_run(run_id: str, jobs: list[NodeJob], metadata: JSON) -> None:
+    if not jobs:
+        finalize_run.si(run_id).apply_async()
+        return
+    chord(group(node_chain(job, metadata) for job in jobs))(finalize_run.si(run_id))
+
+
+@app.task(name="codegen.generate_project", **RETRY_OPTIONS)
+def generate_project(self: Task, payload: JSON) -> JSON:
+    request = GenerateProjectPayload.model_validate(payload)
+    run_id = request.run_id or self.request.id
+    plan = run_with_retries(self, lambda: start_run(deps(), request, run_id, request.batch_id))
+    if plan.created or not deps().history.run_info(run_id).finished_at:
+        dispatch_run(run_id, plan.jobs, request.metadata.model_dump())
+    return run_result(deps(), run_id).wire()
+
+
+@app.task(name="codegen.generate_service", **RETRY_OPTIONS)
+def generate_service(self: Task, payload: JSON) -> JSON:
+    request = GenerateServicePayload.model_validate(payload)
+    if request.run_id is None:
+        return _generate_single(self, request)
+    job = NodeJob(
+        project_id=request.project_id,
+        node_id=request.node_id,
+        run_id=request.run_id,
+        model=request.ai_model or deps().settings.default_model(),
+        force=request.force_regenerate,
+        stream=request.stream,
+        user_id=request.metadata.user_id,
+    )
+    record = run_with_retries(
+        self, lambda: generate_node(deps(), job), lambda exc: record_failure(deps(), job, exc)
+    )
+    return record.model_dump(mode="json", by_alias=True)
+
+
+def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
+    """A backend asked for one node: a run of that node alone, validated and discovered."""
+    project = GenerateProjectPayload(
+        metadata=request.metadata,
+        project_id=request.project_id,
+        ai_model=request.ai_model,
+        force_regenerate=request.force_regenerate,
+        stream=request.stream,
+        only_nodes=[request.node_id],
+    )
+    run_id = task.request.id
+    plan = run_with_retries(task, lambda: start_run(deps(), project, run_id))
+    job = plan.jobs[0]
+    record = run_with_retries(
+        task, lambda: generate_node(deps(), job), lambda exc: record_failure(deps(), job, exc)
+    )
+    common = {"metadata": request.metadata.model_dump(), "projectId": job.project_id}
+    common |= {"nodeId": job.node_id, "runId": run_id}
+    chain(
+        validate_service.si(common), discover_contracts.si(common), finalize_run.si(run_id)
+    ).apply_async()
+    return record.model_dump(mode="json", by_alias=True)
+
+
+@app.task(name="codegen.validate_service", **RETRY_OPTIONS)
+def validate_service(self: Task, payload: JSON) -> JSON | None:
+    request = ValidatePayload.model_validate(payload)
+    if request.node_id is None:
+        return {"services": latest.validate_project(deps(), request.project_id)}
+    node_id = request.node_id
+    if request.run_id is not None:
+        run_id = request.run_id
+        result = run_with_retries(self, lambda: validate_in_run(deps(), run_id, node_id))
+    else:
+        result = run_with_retries(
+            self, lambda: latest.validate_latest(deps(), request.project_id, node_id)
+        )
+    return result.wire() if result is not None else None
+
+
+@app.task(name="codegen.validate_project", **RETRY_OPTIONS)
+def validate_project(self: Task, payload: JSON) -> JSON:
+    request = ValidatePayload.model_validate(payload)
+    services = run_with_retries(
+        self, lambda: latest.validate_project(deps(), request.project_id, request.node_id)
+    )
+    return {"projectId": request.project_id, "services": services}
+
+
+@app.task(name="codegen.discover_contracts", **RETRY_OPTIONS)
+def discover_contracts(self: Task, payload: JSON) -> JSON:
+    request = ContractsPayload.model_validate(payload)
+    if request.run_id is not None:
+        run_id = request.run_id
+        found = run_with_retries(self, lambda: discover_in_run(deps(), run_id, request.node_id))
+        return {"contracts": [c.wire() for c in found]}
+    contracts = run_with_retries(
+        self, lambda: latest.discover_latest(deps(), request.project_id, request.node_id)
+    )
+    return contracts.wire()
+
+
+@app.task(name="codegen.validate_contracts", **RETRY_OPTIONS)
+def validate_contracts(self: Task, payload: JSON) -> JSON:
+    request = ContractsPayload.model_validate(payload)
+    verdict = run_with_retries(
+        self, lambda: latest.verify_contracts(deps(), request.project_id, request.node_id)
+    )
+    return verdict.wire()
+
+
+@app.task(name="codegen.finalize_run", **RETRY_OPTIONS)
+def finalize_run(self: Task, run_id: str) -> JSON:
+    return run_with_retries(self, lambda: close_run(deps(), run_id)).wire()
+
+
+@app.task(name="codegen.regenerate_projects", **RETRY_OPTIONS)
+def regenerate_projects(self: Task, payload: JSON) -> JSON:
+    request = RegenerateProjectsPayload.model_validate(payload)
+    project_ids = run_with_retries(self, lambda: latest.select_projects(deps(), request))
+    batch_id = self.request.id
+    runs = []
+    for project_id in project_ids:
+        sub = GenerateProjectPayload(
+            metadata=request.metadata,
+            project_id=project_id,
+            ai_model=request.ai_model,
+            force_regenerate=request.force_regenerate,
+            run_id=latest.batch_run_id(batch_id, project_id),
+            batch_id=batch_id,
+        )
+        generate_project.apply_async(args=[sub.wire()], task_id=sub.run_id)
+        runs.append({"projectId": project_id, "runId": sub.run_id})
+    return {"batchId": batch_id, "runs": runs}
