@@ -54,7 +54,7 @@ class CodegenClient:
     def app(self) -> Celery:
         if self._app is None:
             if self.embedded:
-                from workers.app import app as embedded_app
+                from workers.tasks import app as embedded_app  # registers the tasks
 
                 self._app = embedded_app
             else:

@@ -1,0 +1,3 @@
+from codegen_tasks.cli import app
+
+app(prog_name="codegen")

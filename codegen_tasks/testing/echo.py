@@ -1,0 +1,32 @@
+"""A stand-in model for tests and benchmarks: answers a generation prompt with the
+built-in scaffold for the service spec embedded in the prompt, as a model would."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from codegen_tasks.scaffold import render_service
+from codegen_tasks.services import ServiceSpec
+
+_SPEC_BLOCK = re.compile(r"Service spec as JSON:\n```json\n(.*?)\n```", re.DOTALL)
+
+
+def spec_from_messages(messages: list[dict[str, Any]]) -> ServiceSpec | None:
+    for message in messages:
+        if message.get("role") != "user":
+            continue
+        found = _SPEC_BLOCK.search(str(message.get("content", "")))
+        if found:
+            return ServiceSpec.model_validate_json(found.group(1))
+    return None
+
+
+def scaffold_answer(body: dict[str, Any]) -> str:
+    """The JSON answer for a chat-completions request body (`{"files": [...]}`)."""
+    spec = spec_from_messages(body.get("messages", []))
+    if spec is None:
+        return json.dumps({"files": [{"path": "README.md", "content": "no spec in prompt"}]})
+    files = [f.model_dump() for f in render_service(spec)]
+    return json.dumps({"files": files})
