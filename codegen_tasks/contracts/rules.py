@@ -52,6 +52,16 @@ def controller_file(
     return next(iter(named + own + controllers), None)
 
 
+_CLASS_RE = re.compile(r"^\s*(?:export\s+)?(?:default\s+)?class\s", re.MULTILINE)
+
+
+def class_line(files: list[GeneratedFile], path: str | None) -> int:
+    """The line of the first class declared in `path` (where a missing handler belongs)."""
+    source = next((f.content for f in files if f.path == path), None)
+    found = _CLASS_RE.search(source) if source else None
+    return source.count("\n", 0, found.start()) + 1 if source and found else 0
+
+
 def has_http_health(routes: list[HttpRoute]) -> bool:
     return any(r.method in HEALTH_VERBS and r.path.rstrip("/").endswith("/health") for r in routes)
 
@@ -136,7 +146,12 @@ def contract_findings(
     requests = _handled(contracts, "request")
     health = f"{spec.name}.{HEALTH_ACTION}"
     missing = [
-        _at(ValidationLevel.CONTRACT, _missing(p, contracts, f"{spec.name} must handle"), where)
+        _at(
+            ValidationLevel.CONTRACT,
+            _missing(p, contracts, f"{spec.name} must handle"),
+            where,
+            class_line(files, where),
+        )
         for p in spec.patterns()
         if p not in requests and not (p == health and has_http_health(report.routes))
     ]
@@ -157,7 +172,9 @@ def health_findings(
         return LevelFindings()
     message = _missing(pattern, contracts, "health checks need") + " (nor a @Get('health') route)"
     where = controller_file(spec, contracts, files)
-    return LevelFindings(errors=[_at(ValidationLevel.HEALTH_CHECK, message, where)])
+    return LevelFindings(
+        errors=[_at(ValidationLevel.HEALTH_CHECK, message, where, class_line(files, where))]
+    )
 
 
 def _shape_findings(spec: ServiceSpec, contract: Contract) -> LevelFindings:

@@ -14,6 +14,7 @@ from codegen_tasks.messages import (
     ValidationResult,
 )
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.feedback import regenerate_with_errors
 from codegen_tasks.pipeline.generate import load_spec
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.storage.bundles import read_bundle
@@ -79,30 +80,51 @@ def _run_generation(
     return node.status, deps.history.generation(node.generation_id)
 
 
+def _record_validation(
+    deps: Deps, run_id: str, generation: GenerationRecord, result: ValidationResult, key: str
+) -> None:
+    deps.history.record_validation(
+        ValidationRecord(
+            id=deps.ids(),
+            idempotency_key=f"{run_id}:{generation.node_id}:{key}",
+            generation_id=generation.id,
+            run_id=run_id,
+            node_id=generation.node_id,
+            result=result,
+            created_at=deps.clock(),
+        )
+    )
+    if not result.passed:
+        deps.history.update_generation(generation.id, ServiceStatus.FAILED, summary(result))
+
+
 def validate_in_run(deps: Deps, run_id: str, node_id: str) -> ValidationResult | None:
-    """Validate a node's fresh bundle in a run; a failure marks the node and generation failed."""
+    """Validate a node's fresh bundle in a run. Failing model output gets the feedback loop
+    (regenerated with the errors, bounded); a final failure marks the node failed."""
     status, generation = _run_generation(deps, run_id, node_id)
     if generation is None or generation.bundle_uri is None:
         return None
     if status is not ServiceStatus.VALIDATING:  # skipped, or done by an earlier delivery
         return deps.history.validation_for(generation.id)
+    spec = load_spec(deps, run_id, node_id)
     files = read_bundle(deps.store, generation.bundle_uri)
-    result = validate_files(deps, load_spec(deps, run_id, node_id), files)
-    deps.history.record_validation(
-        ValidationRecord(
-            id=deps.ids(),
-            idempotency_key=f"{run_id}:{node_id}:validate",
-            generation_id=generation.id,
-            run_id=run_id,
-            node_id=node_id,
-            result=result,
-            created_at=deps.clock(),
+    result = validate_files(deps, spec, files)
+    _record_validation(deps, run_id, generation, result, "validate")
+    for attempt in range(1, deps.settings.feedback_attempts + 1):
+        if result.passed:
+            break
+        fixed = regenerate_with_errors(deps, generation, spec, files, result, attempt)
+        if fixed is None:
+            break
+        generation, files = fixed
+        deps.history.set_node(
+            run_id, node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=generation.id
         )
-    )
+        result = validate_files(deps, spec, files)
+        _record_validation(deps, run_id, generation, result, f"validate:fix{attempt}")
     if result.passed:
         deps.history.set_node(run_id, node_id, ServiceStatus.DISCOVERING, deps.clock())
     else:
-        deps.history.update_generation(generation.id, ServiceStatus.FAILED, summary(result))
         deps.history.set_node(
             run_id, node_id, ServiceStatus.FAILED, deps.clock(), error=summary(result)
         )

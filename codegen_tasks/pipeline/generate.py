@@ -73,13 +73,14 @@ def _request(deps: Deps, model: str, messages: list[ChatMessage]) -> CompletionR
     )
 
 
-def _ask_for_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
-    base = generation_messages(spec)
+def ask_for_files(
+    deps: Deps, job: NodeJob, base: list[ChatMessage], purpose: str = "generate"
+) -> Produced:
+    """Ask until the answer is a usable bundle, re-asking with the problem (bounded)."""
     request = _request(deps, job.model, base)
     produced = Produced(files=[], answered_model=job.model)
     produced.prompt_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     progress = StreamProgress(deps, job.run_id, job.node_id) if job.stream else None
-    purpose = "generate"
     while True:
         ctx = CallContext(job.run_id, job.project_id, job.node_id, job.user_id, purpose)
         answer = ask(deps, request, ctx, on_chunk=progress.on_chunk if progress else None)
@@ -111,7 +112,7 @@ def _ask_for_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
 def produce_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
     if job.model == BUILTIN_MODEL:
         return Produced(files=render_service(spec), answered_model=BUILTIN_MODEL, attempts=1)
-    return _ask_for_files(deps, job, spec)
+    return ask_for_files(deps, job, generation_messages(spec))
 
 
 def _record(
@@ -121,12 +122,13 @@ def _record(
     ihash: str,
     status: ServiceStatus,
     started: float,
+    key: str = "generate",
     **fields: object,
 ) -> GenerationRecord:
     record = GenerationRecord.model_validate(
         {
             "id": deps.ids(),
-            "idempotency_key": f"{job.run_id}:{job.node_id}:generate",
+            "idempotency_key": f"{job.run_id}:{job.node_id}:{key}",
             "run_id": job.run_id,
             "project_id": job.project_id,
             "node_id": job.node_id,
@@ -180,6 +182,22 @@ def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
         if exc.retryable:
             raise
         return record_failure(deps, job, exc)
+    record = store_generation(deps, job, spec, produced, started)
+    deps.history.set_node(
+        job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=record.id
+    )
+    return record
+
+
+def store_generation(
+    deps: Deps,
+    job: NodeJob,
+    spec: ServiceSpec,
+    produced: Produced,
+    started: float,
+    key: str = "generate",
+) -> GenerationRecord:
+    """Write the bundle (files first, manifest last), then its history record."""
     bundle = write_bundle(
         deps.store,
         job.project_id,
@@ -187,13 +205,14 @@ def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
         produced.files,
         {"serviceName": spec.name, "model": produced.answered_model, "runId": job.run_id},
     )
-    record = _record(
+    return _record(
         deps,
         job,
         spec.name,
-        ihash,
+        inputs_hash(spec, job.model),
         ServiceStatus.SUCCEEDED,
         started,
+        key,
         answered_model=produced.answered_model,
         prompt_hash=produced.prompt_hash,
         files=[FileEntry(path=f.path, sha256=f.sha256, size=f.size) for f in produced.files],
@@ -204,7 +223,3 @@ def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
         completion_tokens=produced.completion_tokens,
         cost_usd=produced.cost_usd,
     )
-    deps.history.set_node(
-        job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=record.id
-    )
-    return record

@@ -30,9 +30,7 @@ class StreamProgress:
         if now - self._last < MIN_INTERVAL_S:
             return
         self._last = now
-        try:
+        with contextlib.suppress(CodegenError):  # progress is best effort
             self._deps.history.set_streamed(
                 self._run_id, self._node_id, self.tokens, self._deps.clock()
             )
-        except CodegenError:
-            pass  # progress is best effort; the generation goes on

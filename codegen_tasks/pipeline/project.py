@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.graph import ProjectGraph, parse_graph
+from codegen_tasks.graph_source import fetch_graph
 from codegen_tasks.history.records import RunInfo
 from codegen_tasks.history.repository import RunNode
 from codegen_tasks.messages import (
@@ -31,8 +32,11 @@ class RunPlan:
 
 
 def load_project(deps: Deps, payload: GenerateProjectPayload) -> ProjectGraph:
-    """The graph from the payload, else the project's last stored one. Raises GraphError."""
+    """The graph from the payload, else from the Graph Service when one is configured, else
+    the project's last stored one. Raises GraphError."""
     raw = payload.graph
+    if raw is None and deps.settings.graph_service_url:
+        raw = fetch_graph(deps.settings, payload.project_id)
     if raw is None:
         try:
             raw = deps.history.latest_snapshot(payload.project_id)

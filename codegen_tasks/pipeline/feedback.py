@@ -1,0 +1,57 @@
+"""The feedback loop: model output that fails validation is regenerated once with the
+compiler's and validator's errors in the prompt, as a new recorded attempt."""
+
+from __future__ import annotations
+
+import time
+
+from codegen_tasks.errors import ResponseFormatError
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.history.records import GenerationRecord
+from codegen_tasks.messages import ValidationResult
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.generate import NodeJob, ask_for_files, store_generation
+from codegen_tasks.prompts import fix_messages, generation_messages
+from codegen_tasks.services import ServiceSpec
+from codegen_tasks.settings import BUILTIN_MODEL
+
+MAX_ERRORS_QUOTED = 40
+
+
+def error_lines(result: ValidationResult) -> list[str]:
+    """The errors as the model should read them: level, place, message."""
+    lines = []
+    for finding in result.errors[:MAX_ERRORS_QUOTED]:
+        where = f" {finding.file}:{finding.line}" if finding.file else ""
+        lines.append(f"[{finding.level.value}]{where} {finding.message}")
+    return lines
+
+
+def regenerate_with_errors(
+    deps: Deps,
+    generation: GenerationRecord,
+    spec: ServiceSpec,
+    files: list[GeneratedFile],
+    result: ValidationResult,
+    attempt: int,
+) -> tuple[GenerationRecord, list[GeneratedFile]] | None:
+    """A corrected bundle from the model, stored as attempt `attempt`; None when the model's
+    answer is unusable (the original failure then stands)."""
+    if generation.model == BUILTIN_MODEL or generation.run_id is None:
+        return None
+    job = NodeJob(
+        project_id=generation.project_id,
+        node_id=generation.node_id,
+        run_id=generation.run_id,
+        model=generation.model,
+        user_id=generation.user_id,
+    )
+    started = time.monotonic()
+    messages = fix_messages(generation_messages(spec), files, error_lines(result))
+    try:
+        produced = ask_for_files(deps, job, messages, purpose="fix")
+    except ResponseFormatError:
+        return None
+    produced.attempts += generation.attempts
+    record = store_generation(deps, job, spec, produced, started, key=f"generate:fix{attempt}")
+    return record, produced.files
