@@ -111,6 +111,7 @@ class FakeOpenRouter:
 
     @property
     def calls(self) -> int:
+        """How many chat-completion requests arrived, refused ones included."""
         with self._lock:
             return self._calls
 

@@ -10,20 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen_tasks.llm.memory import estimate_tokens, split_text
+from codegen_tasks.pricing import MODEL_CATALOG
 
-# id -> (name, USD per 1M prompt tokens, USD per 1M completion tokens, context length)
-MODEL_CATALOG: dict[str, tuple[str, float, float, int]] = {
-    "anthropic/claude-3.5-sonnet": ("Anthropic: Claude 3.5 Sonnet", 3.0, 15.0, 200_000),
-    "openai/gpt-4o": ("OpenAI: GPT-4o", 5.0, 15.0, 128_000),
-    "openai/gpt-4-turbo": ("OpenAI: GPT-4 Turbo", 10.0, 30.0, 128_000),
-    "anthropic/claude-3-opus": ("Anthropic: Claude 3 Opus", 15.0, 75.0, 200_000),
-    "openai/o1-preview": ("OpenAI: o1-preview", 15.0, 60.0, 128_000),
-    "google/gemini-pro-1.5": ("Google: Gemini Pro 1.5", 0.35, 1.05, 1_000_000),
-    "anthropic/claude-3-haiku": ("Anthropic: Claude 3 Haiku", 0.25, 1.25, 200_000),
-    "deepseek/deepseek-chat": ("DeepSeek: DeepSeek V3", 0.14, 0.28, 64_000),
-    "meta-llama/llama-3.3-70b-instruct": ("Meta: Llama 3.3 70B Instruct", 0.55, 0.80, 131_072),
-    "mistralai/mistral-large": ("Mistral Large", 2.0, 6.0, 128_000),
-}
 PROVIDERS = {"openai": "OpenAI", "google": "Google AI Studio", "meta-llama": "Together",
              "deepseek": "DeepSeek", "mistralai": "Mistral"}  # fmt: skip
 Body = dict[str, Any]
@@ -32,6 +20,8 @@ PREFIX = "/api/v1"  # where OpenRouter serves its API
 
 @dataclass(frozen=True)
 class Reply:
+    """A normal answer; `content`/`model` default to the responder's and the requested."""
+
     content: str | None = None  # None: the responder's content
     finish_reason: str = "stop"
     model: str | None = None  # None: echo the requested model
@@ -39,6 +29,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class HttpError:
+    """An HTTP error status with OpenRouter's error JSON (and `Retry-After` when given)."""
+
     status: int
     message: str
     retry_after: str | float | None = None
@@ -46,17 +38,23 @@ class HttpError:
 
 @dataclass(frozen=True)
 class ErrorBody200:
+    """HTTP 200 whose body is an error object (streaming: an error event)."""
+
     code: int | str
     message: str
 
 
 @dataclass(frozen=True)
 class StreamCut:
+    """The connection drops after `after_chunks` content chunks (JSON: halfway through)."""
+
     after_chunks: int = 1
 
 
 @dataclass(frozen=True)
 class MidStreamError:
+    """An error event with `finish_reason: error` after `after_chunks` content chunks."""
+
     after_chunks: int
     code: int | str
     message: str
@@ -64,16 +62,18 @@ class MidStreamError:
 
 @dataclass(frozen=True)
 class EmptyChoices:
-    pass
+    """An answer with `choices: []`."""
 
 
 @dataclass(frozen=True)
 class Truncated:
-    pass
+    """Half the content with `finish_reason: length`."""
 
 
 @dataclass(frozen=True)
 class Hang:
+    """Say nothing for `seconds` before answering normally (for client timeouts)."""
+
     seconds: float
 
 
