@@ -17,7 +17,12 @@ from codegen_tasks.scaffold.source import (
     module_ref,
 )
 
-PAGE_HELPER = """function clampInt(value: unknown, fallback: number, min: number, max: number): number {
+PAGE_HELPER = """function clampInt(
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const n = typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : fallback;
   return Math.min(max, Math.max(min, n));
 }"""
@@ -101,10 +106,17 @@ def crud_part(name: str, actions: list[str], repo: Repository, own_files: bool) 
         service_imports=frozenset(
             {RPC_EXCEPTION, (module_ref(f"src/{name}", repo.path), repo.cls)}
         ),
-        helpers=(RPC_ERROR_HELPER, EXPECT_FIELD_HELPER, PAGE_HELPER, _check_helper(prefix, entity)),
+        helpers=_helpers(prefix, entity, set(actions)),
         injections=((repo.member, repo.cls),),
         providers=((repo.cls, repo.path),) if own_files else (),
     )
+
+
+def _helpers(prefix: str, entity: Entity, actions: set[str]) -> tuple[str, ...]:
+    writes = bool({"create", "update"} & actions)
+    helpers = [RPC_ERROR_HELPER] if actions - {"findAll"} else []
+    helpers += [EXPECT_FIELD_HELPER, _check_helper(prefix, entity)] if writes else []
+    return (*helpers, PAGE_HELPER) if "findAll" in actions else tuple(helpers)
 
 
 def _assignments(entity: Entity, repo: Repository) -> str:

@@ -162,7 +162,7 @@ _FORWARDER = """export type <<type>> = (payload: T) => Promise<unknown>;
 export async function <<fn>><T>(
   payload: T,
   accepts: (payload: T) => boolean,
-  forward: (payload: T) => Promise<unknown>,
+  forward: <<type>>,
 ): Promise<{ forwarded: boolean; result?: unknown }> {
   if (!accepts(payload)) {
     return { forwarded: false };

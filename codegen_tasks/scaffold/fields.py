@@ -39,7 +39,6 @@ class Field:
     ts: str
     required: bool
     primary: bool = False
-    comment: str = ""
 
     def declaration(self, *, optional: bool | None = None, definite: bool = False) -> str:
         """`name: type;`, `name?: type;` or (class property) `name!: type;`."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-
-from codegen_tasks.files import GeneratedFile
+from dataclasses import dataclass
 
 Import = tuple[str, str]  # (module specifier, imported name)
 
@@ -18,8 +16,17 @@ def render_imports(imports: Iterable[Import]) -> str:
     for module, name in imports:
         by_module.setdefault(module, set()).add(name)
     ordered = sorted(by_module, key=lambda m: (m.startswith("."), m))
-    lines = [f"import {{ {', '.join(sorted(by_module[m]))} }} from '{m}';" for m in ordered]
-    return "\n".join(lines)
+    return "\n".join(_import_line(m, sorted(by_module[m])) for m in ordered)
+
+
+def _import_line(module: str, names: list[str]) -> str:
+    line = f"import {{ {', '.join(names)} }} from '{module}';"
+    if len(line) <= MAX_LINE:
+        return line
+    return "import {\n" + "".join(f"  {n},\n" for n in names) + f"}} from '{module}';"
+
+
+MAX_LINE = 100
 
 
 def indent(text: str, spaces: int = 2) -> str:
@@ -55,7 +62,6 @@ class Part:
     helpers: tuple[str, ...] = ()  # module-level helper functions of the service file
     injections: tuple[tuple[str, str], ...] = ()  # private constructor params (member, class)
     providers: tuple[tuple[str, str], ...] = ()  # (class name, module path from the domain folder)
-    files: tuple[GeneratedFile, ...] = field(default_factory=tuple)
 
     def dto_exports(self) -> list[str]:
         """The names the controller and service import from this part's DTO file."""

@@ -1,0 +1,194 @@
+"""The typescript and build levels against the real pinned toolchain (node + npm needed).
+
+The toolchain installs once into CODEGEN_TOOLCHAIN_DIR (or the default cache directory), so
+repeated runs and CI reuse it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.scaffold import render_service
+from codegen_tasks.settings import Settings
+from codegen_tasks.validation import toolchain as toolchain_module
+from codegen_tasks.validation.toolchain import Toolchain, manifest_hash
+from codegen_tasks.validation.typescript import TypeScriptChecker, TypeScriptReport
+from tests.unit.test_scaffold import edge_case_specs, shop_specs
+
+pytestmark = pytest.mark.integration
+
+SHOP = {name: render_service(spec) for name, spec in shop_specs().items()}
+EDGE = {name: render_service(spec) for name, spec in edge_case_specs().items()}
+BASE = SHOP["catalog"]
+
+
+@pytest.fixture(scope="module")
+def checker() -> TypeScriptChecker:
+    settings = Settings(_env_file=None)  # reads CODEGEN_TOOLCHAIN_DIR
+    toolchain = Toolchain.from_settings(settings)
+    toolchain.ensure()
+    return TypeScriptChecker(toolchain)
+
+
+def with_file(path: str, text: str, files: list[GeneratedFile] = BASE) -> list[GeneratedFile]:
+    return [*(f for f in files if f.path != path), GeneratedFile(path=path, content=text)]
+
+
+def where(report: TypeScriptReport) -> list[tuple[str | None, int]]:
+    return [(f.file, f.line) for f in report.typescript]
+
+
+def assert_clean(report: TypeScriptReport) -> None:
+    assert report.skipped is None
+    assert report.typescript == [] and report.build == []
+    assert report.typescript_passed is True and report.build_passed is True
+
+
+@pytest.mark.parametrize("name", sorted(SHOP))
+def test_every_shop_service_compiles_cleanly(checker: TypeScriptChecker, name: str) -> None:
+    assert_clean(checker.check(SHOP[name]))
+
+
+@pytest.mark.parametrize("name", sorted(EDGE))
+def test_edge_case_services_compile_cleanly(checker: TypeScriptChecker, name: str) -> None:
+    assert_clean(checker.check(EDGE[name]))
+
+
+def test_a_type_error_is_located(checker: TypeScriptChecker) -> None:
+    source = "export const count: number = 1;\n\nexport const label: string = count;\n"
+    report = checker.check(with_file("src/catalog/broken.ts", source))
+    assert where(report) == [("src/catalog/broken.ts", 3)]
+    assert report.typescript[0].message.startswith("TS2322:")
+    assert report.typescript_passed is False and report.build_passed is False
+    assert [(f.file, f.line) for f in report.build] == [("src/catalog/broken.ts", 3)]
+
+
+def test_a_type_error_in_generated_code_is_located(checker: TypeScriptChecker) -> None:
+    path = "src/catalog/catalog.service.ts"
+    original = next(f.content for f in BASE if f.path == path)
+    broken = original.replace("total: all.length,", "total: String(all.length),")
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "String(all.length)" in text)
+    report = checker.check(with_file(path, broken))
+    assert where(report) == [(path, line)]
+
+
+def test_a_syntax_error_is_located(checker: TypeScriptChecker) -> None:
+    source = "export function f(a: number {\n  return a;\n}\n"
+    report = checker.check(with_file("src/catalog/syntax.ts", source))
+    assert report.typescript and all(f.file == "src/catalog/syntax.ts" for f in report.typescript)
+    assert report.typescript[0].line == 1
+    assert report.typescript[0].message.startswith("TS1005:")
+
+
+@pytest.mark.parametrize(
+    ("specifier", "code"), [("./nowhere", "TS2307"), ("@nestjs/websockets", "TS2307")]
+)
+def test_a_wrong_import_is_located(checker: TypeScriptChecker, specifier: str, code: str) -> None:
+    source = f"// header\nimport {{ Missing }} from '{specifier}';\n\nexport const m = Missing;\n"
+    report = checker.check(with_file("src/catalog/imports.ts", source))
+    assert where(report) == [("src/catalog/imports.ts", 2)]
+    assert (
+        report.typescript[0].message.startswith(code) and specifier in report.typescript[0].message
+    )
+
+
+def test_a_wrong_named_import_is_located(checker: TypeScriptChecker) -> None:
+    source = (
+        "import { NoSuchDecorator } from '@nestjs/common';\n\nexport const d = NoSuchDecorator;\n"
+    )
+    report = checker.check(with_file("src/catalog/named.ts", source))
+    assert where(report) == [("src/catalog/named.ts", 1)]
+    assert report.typescript[0].message.startswith("TS2305:")
+
+
+def test_the_bundle_tsconfig_is_ignored(checker: TypeScriptChecker) -> None:
+    loose = '{"compilerOptions": {"strict": false, "noImplicitAny": false}}'
+    source = "export function twice(x) {\n  return x * 2;\n}\n"
+    files = with_file("src/catalog/loose.ts", source, with_file("tsconfig.json", loose))
+    assert where(checker.check(files)) == [("src/catalog/loose.ts", 1)]  # TS7006 under strict
+
+
+def test_no_sources_is_a_finding(checker: TypeScriptChecker) -> None:
+    report = checker.check([f for f in BASE if not f.path.endswith(".ts")])
+    assert report.typescript_passed is False and report.build_passed is False
+
+
+def test_check_many_gives_the_same_verdicts_as_check(checker: TypeScriptChecker) -> None:
+    bundles: dict[str, list[GeneratedFile]] = {
+        **SHOP,
+        "type-error": with_file("src/catalog/b.ts", "export const n: number = 'x';\n"),
+        "syntax-error": with_file("src/catalog/s.ts", "export const = ;\n"),
+        "bad-import": with_file("src/catalog/i.ts", "export * from './gone';\n"),
+        "script": with_file("src/catalog/g.ts", "const shared = 1;\n"),
+        "script-too": with_file("src/catalog/g.ts", "const shared = 2;\n"),
+    }
+    together = checker.check_many(bundles)
+    assert list(together) == list(bundles)
+    for name, files in bundles.items():
+        alone = checker.check(files)
+        assert _verdict(together[name]) == _verdict(alone), name
+    assert [n for n, r in together.items() if r.typescript] == [
+        "type-error",
+        "syntax-error",
+        "bad-import",
+    ]
+
+
+def _verdict(report: TypeScriptReport) -> tuple[object, ...]:
+    return (
+        report.typescript_passed,
+        report.build_passed,
+        sorted((f.file or "", f.line, f.message) for f in report.typescript),
+        sorted((f.file or "", f.line) for f in report.build),
+    )
+
+
+def test_a_timeout_becomes_a_finding(checker: TypeScriptChecker) -> None:
+    hasty = TypeScriptChecker(checker.toolchain, timeout_s=0.001)
+    report = hasty.check(BASE)
+    assert report.typescript_passed is False
+    assert "timed out" in report.typescript[0].message
+
+
+def test_a_missing_toolchain_skips_the_levels(tmp_path: Path) -> None:
+    broken = Toolchain(tmp_path / "toolchain", npm="no-such-npm-binary")
+    report = TypeScriptChecker(broken).check(BASE)
+    assert report.skipped is not None and "npm" in report.skipped
+    assert report.typescript_passed is None and report.build_passed is None
+
+
+def test_concurrent_installs_run_npm_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+    real: Callable[[str, Path, float], None] = toolchain_module._run_npm
+
+    def counting(npm: str, cwd: Path, timeout_s: float) -> None:
+        calls.append(cwd)
+        real(npm, cwd, timeout_s)
+
+    monkeypatch.setattr(toolchain_module, "_run_npm", counting)
+    root = tmp_path / "toolchain"
+    chains = [Toolchain(root) for _ in range(3)]
+    threads = [threading.Thread(target=chain.ensure) for chain in chains]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert all(chain.is_ready() for chain in chains)
+    assert chains[0].install_dir.name == f"ts-{manifest_hash()}"
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [chains[0].install_dir.name]
+
+
+def test_bundled_node_modules_cannot_shadow_the_typings(checker: TypeScriptChecker) -> None:
+    fake = "export declare const Anything: any;\n"
+    source = "import { Anything } from '@nestjs/common';\n\nexport const a = Anything;\n"
+    files = with_file("src/catalog/shadow.ts", source)
+    files = with_file("node_modules/@nestjs/common/index.d.ts", fake, files)
+    report = checker.check(files)
+    assert ("node_modules/@nestjs/common/index.d.ts", 0) in where(report)
+    assert ("src/catalog/shadow.ts", 1) in where(report)  # compiled against the real typings
