@@ -12,7 +12,9 @@ from codegen_tasks.pipeline.generate import generate_node, record_failure
 from codegen_tasks.pipeline.project import close_run, start_run
 
 
-def run_project(deps: Deps, payload: GenerateProjectPayload) -> RunResult:
+def run_project(
+    deps: Deps, payload: GenerateProjectPayload, *, ai_review: bool = False
+) -> RunResult:
     """generate → validate → discover per node, then close the run. Retryable errors that
     outlast the task's retries are recorded as failures, like the Celery wrapper does."""
     run_id = payload.run_id or uuid.uuid4().hex
@@ -23,6 +25,6 @@ def run_project(deps: Deps, payload: GenerateProjectPayload) -> RunResult:
         except CodegenError as exc:
             assert exc.retryable, exc
             record_failure(deps, job, exc)
-        validate_in_run(deps, run_id, job.node_id)
-        discover_in_run(deps, run_id, job.node_id)
+        validate_in_run(deps, run_id, job.node_id, ai_review=ai_review)
+        discover_in_run(deps, run_id, job.node_id, ai_describe=ai_review)
     return close_run(deps, run_id)

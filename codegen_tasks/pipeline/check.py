@@ -13,9 +13,11 @@ from codegen_tasks.messages import (
     ValidationLevel,
     ValidationResult,
 )
+from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.feedback import regenerate_with_errors
 from codegen_tasks.pipeline.generate import load_spec
+from codegen_tasks.pipeline.review import describe_contracts, with_review
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.storage.bundles import read_bundle
 from codegen_tasks.validation.structural import structural_findings
@@ -98,9 +100,12 @@ def _record_validation(
         deps.history.update_generation(generation.id, ServiceStatus.FAILED, summary(result))
 
 
-def validate_in_run(deps: Deps, run_id: str, node_id: str) -> ValidationResult | None:
+def validate_in_run(
+    deps: Deps, run_id: str, node_id: str, *, ai_review: bool = False
+) -> ValidationResult | None:
     """Validate a node's fresh bundle in a run. Failing model output gets the feedback loop
-    (regenerated with the errors, bounded); a final failure marks the node failed."""
+    (regenerated with the errors, bounded); a final failure marks the node failed. The
+    optional AI review only adds warnings."""
     status, generation = _run_generation(deps, run_id, node_id)
     if generation is None or generation.bundle_uri is None:
         return None
@@ -122,6 +127,10 @@ def validate_in_run(deps: Deps, run_id: str, node_id: str) -> ValidationResult |
         )
         result = validate_files(deps, spec, files)
         _record_validation(deps, run_id, generation, result, f"validate:fix{attempt}")
+    if ai_review:
+        ctx = CallContext(run_id, generation.project_id, node_id, generation.user_id, "review")
+        result = with_review(deps, ctx, generation.model, spec.name, files, result)
+        _record_validation(deps, run_id, generation, result, "validate:review")
     if result.passed:
         deps.history.set_node(run_id, node_id, ServiceStatus.DISCOVERING, deps.clock())
     else:
@@ -131,8 +140,11 @@ def validate_in_run(deps: Deps, run_id: str, node_id: str) -> ValidationResult |
     return result
 
 
-def discover_in_run(deps: Deps, run_id: str, node_id: str) -> list[Contract]:
-    """Discover and store a node's contracts; the node succeeds if nothing failed before."""
+def discover_in_run(
+    deps: Deps, run_id: str, node_id: str, *, ai_describe: bool = False
+) -> list[Contract]:
+    """Discover and store a node's contracts (AI descriptions added on request); the node
+    succeeds if nothing failed before."""
     status, generation = _run_generation(deps, run_id, node_id)
     if generation is None or generation.bundle_uri is None:
         return []
@@ -140,6 +152,10 @@ def discover_in_run(deps: Deps, run_id: str, node_id: str) -> list[Contract]:
         return deps.history.contracts_for(generation.id)
     files = read_bundle(deps.store, generation.bundle_uri)
     contracts = discover_contracts(files).contracts
+    if ai_describe:
+        ctx = CallContext(run_id, generation.project_id, node_id, generation.user_id, "discover")
+        name = generation.service_name
+        contracts = describe_contracts(deps, ctx, generation.model, name, files, contracts)
     deps.history.record_contracts(
         ContractsRecord(generation_id=generation.id, node_id=node_id, contracts=contracts)
     )

@@ -1,0 +1,98 @@
+"""AI review and AI contract descriptions: advice added, verdicts and static facts untouched."""
+
+from __future__ import annotations
+
+import json
+
+from codegen_tasks.llm.base import CompletionRequest
+from codegen_tasks.llm.memory import ScriptedLLM
+from codegen_tasks.messages import Contract, ValidationResult
+from codegen_tasks.pipeline.ask import CallContext
+from codegen_tasks.pipeline.review import describe_contracts, merge_descriptions, with_review
+from tests.unit.conftest import MakeDeps
+
+MODEL = "anthropic/claude-3.5-sonnet"
+CTX = CallContext(run_id=None, project_id="p", node_id="n", user_id=None, purpose="review")
+FAILED = ValidationResult(structural_passed=True, typescript_passed=False, build_passed=False)
+
+
+def test_review_adds_warnings_but_never_passes_a_failed_check(make_deps: MakeDeps) -> None:
+    review = {
+        "errors": [
+            {"level": "typescript", "message": "looks fine to me", "file": "a.ts", "line": 3}
+        ],
+        "warnings": [{"level": "contract", "message": "orders.create lacks validation"}],
+        "typescriptPassed": True,
+    }
+    deps = make_deps(ScriptedLLM(lambda r: "Here you go:\n" + json.dumps(review)))
+    result = with_review(deps, CTX, MODEL, "orders", [], FAILED)
+    assert result.typescript_passed is False and not result.passed
+    assert [w.message for w in result.warnings] == [
+        "AI review: looks fine to me",
+        "AI review: orders.create lacks validation",
+    ]
+    assert result.warnings[0].file == "a.ts" and result.warnings[0].line == 3
+
+
+def test_a_failing_review_is_a_warning_not_a_failure(make_deps: MakeDeps) -> None:
+    deps = make_deps(ScriptedLLM(lambda r: "I refuse"))
+    result = with_review(deps, CTX, MODEL, "orders", [], FAILED)
+    assert result.errors == FAILED.errors
+    assert "AI review: failed" in result.warnings[0].message
+
+
+def test_builtin_model_skips_review(make_deps: MakeDeps) -> None:
+    llm = ScriptedLLM(lambda r: "{}")
+    deps = make_deps(llm)
+    result = with_review(deps, CTX, "builtin/scaffold", "orders", [], FAILED)
+    assert "skipped" in result.warnings[0].message and llm.calls == []
+
+
+def test_descriptions_fill_gaps_without_overriding_static_facts(make_deps: MakeDeps) -> None:
+    static = [
+        Contract(pattern="orders.create", request_type="CreateOrder", response_type="Order"),
+        Contract(pattern="orders.health", description="Liveness probe"),
+    ]
+    answer = {
+        "contracts": [
+            {
+                "pattern": "orders.create",
+                "type": "event",
+                "requestType": "Other",
+                "description": "Creates an order from a cart",
+            },
+            {"pattern": "orders.health", "description": "Something else"},
+            {"pattern": "orders.invented", "description": "Not in the code"},
+        ]
+    }
+    merged = merge_descriptions(static, answer)
+    assert merged[0].description == "Creates an order from a cart"
+    assert merged[0].type == "request" and merged[0].request_type == "CreateOrder"
+    assert merged[1].description == "Liveness probe"
+    assert [c.pattern for c in merged] == ["orders.create", "orders.health"]
+    deps = make_deps(ScriptedLLM(lambda r: json.dumps(answer)))
+    assert describe_contracts(deps, CTX, MODEL, "orders", [], static) == merged
+
+
+def test_a_run_with_review_keeps_its_verdicts_and_gets_descriptions(make_deps: MakeDeps) -> None:
+    from codegen_tasks.testing.echo import scaffold_answer
+    from tests.drive import run_project
+    from tests.unit.test_pipeline import payload
+
+    def model(request: CompletionRequest) -> str:
+        system = request.messages[0].content
+        if "You review" in system:
+            return json.dumps({"warnings": [{"level": "contract", "message": "add input checks"}]})
+        if "message contracts" in system:
+            pattern = "users.register"
+            return json.dumps({"contracts": [{"pattern": pattern, "description": "Signs up"}]})
+        return scaffold_answer(request.model_dump())
+
+    deps = make_deps(ScriptedLLM(model))
+    result = run_project(deps, payload(), ai_review=True)
+    assert result.status.value == "succeeded"
+    users = next(s for s in result.services if s.service_name == "users")
+    assert users.validation is not None and users.validation.passed
+    assert any(w.message == "AI review: add input checks" for w in users.validation.warnings)
+    register = next(c for c in users.contracts if c.pattern == "users.register")
+    assert register.description == "Signs up"
