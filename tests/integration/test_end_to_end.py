@@ -32,9 +32,7 @@ def model_server() -> Iterator[FakeOpenRouter]:
 
 
 def llm_env(server: FakeOpenRouter, **extra: str) -> dict[str, str]:
-    return clean_env(
-        OPENROUTER_API_KEY=TEST_API_KEY, OPENROUTER_BASE_URL=server.base_url, **extra
-    )
+    return clean_env(OPENROUTER_API_KEY=TEST_API_KEY, OPENROUTER_BASE_URL=server.base_url, **extra)
 
 
 def assert_all_succeeded(run: dict[str, object], status: str = "succeeded") -> None:
@@ -56,7 +54,12 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     run = cli_json(["generate", str(SHOP_GRAPH)], env, tmp_path)
     assert_all_succeeded(run)
     assert {s["serviceName"] for s in run["services"]} == {
-        "api-gateway", "users", "catalog", "orders", "payments", "notifications",
+        "api-gateway",
+        "users",
+        "catalog",
+        "orders",
+        "payments",
+        "notifications",
     }
     assert all(s["tokens"] == 0 and s["costUsd"] == 0 for s in run["services"])
 
@@ -68,7 +71,8 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
         folder = Path(service["path"])
         files = [
             GeneratedFile(path=p.relative_to(folder).as_posix(), content=p.read_text())
-            for p in sorted(folder.rglob("*")) if p.is_file()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
         ]
         report = checker.check(files)
         assert report.skipped is None and not report.typescript and not report.build

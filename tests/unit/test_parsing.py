@@ -85,7 +85,9 @@ def test_size_and_count_limits() -> None:
     many = json.dumps({"files": [{"path": f"f{i}.ts", "content": ""} for i in range(51)]})
     with pytest.raises(ResponseFormatError, match="51 files"):
         parse_files(many, **LIMITS)
-    dup = json.dumps({"files": [{"path": "a.ts", "content": ""}, {"path": "./a.ts", "content": ""}]})
+    dup = json.dumps(
+        {"files": [{"path": "a.ts", "content": ""}, {"path": "./a.ts", "content": ""}]}
+    )
     with pytest.raises(ResponseFormatError, match="twice"):
         parse_files(dup, **LIMITS)
 

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from codegen_tasks.errors import LLMError
+from codegen_tasks.history.records import GenerationRecord
 from codegen_tasks.llm.base import CompletionRequest
 from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.history.records import GenerationRecord
 from codegen_tasks.messages import GenerateProjectPayload, RunResult, RunStatus, ServiceStatus
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import NodeJob, generate_node
