@@ -68,11 +68,13 @@ class BudgetExceededError(CodegenError):
 
     code = "budget_exceeded"
 
-    def __init__(self, spent_usd: float, budget_usd: float) -> None:
+    def __init__(self, spent_usd: float, budget_usd: float, scope: str = "run") -> None:
         super().__init__(
-            f"budget of ${budget_usd:.4f} reached (spent ${spent_usd:.4f})",
+            f"{scope} budget of ${budget_usd:.4f} reached (spent ${spent_usd:.4f}); "
+            "LLM call refused",
             spent_usd=spent_usd,
             budget_usd=budget_usd,
+            scope=scope,
             status=402,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import unicodedata
 
 from pydantic import BaseModel, ConfigDict
 
@@ -11,6 +12,7 @@ from codegen_tasks.errors import ResponseFormatError, UnsafePathError
 
 MAX_PATH_LENGTH = 200
 MAX_PATH_DEPTH = 12
+INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, bidi overrides, zero-widths
 
 
 class GeneratedFile(BaseModel):
@@ -40,6 +42,8 @@ def check_path(path: str) -> str:
         raise UnsafePathError(path, "contains a backslash")
     if any(ord(ch) < 32 for ch in path):
         raise UnsafePathError(path, "contains a control character")
+    if any(unicodedata.category(ch) in INVISIBLE for ch in path):
+        raise UnsafePathError(path, "contains an invisible or bidirectional control character")
     if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
         raise UnsafePathError(path, "is absolute")
     parts = path.split("/")

@@ -17,6 +17,10 @@ MAX_SERVICE_NAME = 63
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_CONFIG_DEPTH = 8
 MAX_ID_LENGTH = 128
+MAX_PROJECT_NAME = 200
+# ids become storage keys and folder names: no '/', '\\', '..', spaces or shell syntax
+SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # MAX_ID_LENGTH
+SAFE_ID_RULE = f"1..{MAX_ID_LENGTH} ASCII letters, digits, '.', '_', ':' or '-'"
 
 
 class NodeType(IntEnum):
@@ -165,10 +169,22 @@ def parse_graph(raw: Any, *, max_nodes: int = 500) -> ProjectGraph:
     except ValidationError as exc:
         problems = [f"{_located(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise GraphError(problems[:50]) from exc
-    problems = check_graph(parsed.graph)
+    problems = _project_problems(parsed.project) + check_graph(parsed.graph)
     if problems:
         raise GraphError(problems)
     return parsed
+
+
+def _project_problems(project: Project) -> list[str]:
+    problems: list[str] = []
+    if not SAFE_ID_RE.fullmatch(project.id):
+        problems.append(f"project id {project.id[:80]!r}: must be {SAFE_ID_RULE}")
+    name = project.name
+    if not name.strip() or len(name) > MAX_PROJECT_NAME or not name.isprintable():
+        problems.append(
+            f"project name {name[:80]!r}: must be 1..{MAX_PROJECT_NAME} printable characters"
+        )
+    return problems
 
 
 def check_graph(graph: Graph) -> list[str]:
@@ -193,8 +209,9 @@ def check_graph(graph: Graph) -> list[str]:
 def _node_problems(node: Node, seen: set[str], names: dict[str, str]) -> list[str]:
     problems: list[str] = []
     label = f"node {node.id!r}"
-    if not node.id or len(node.id) > MAX_ID_LENGTH:
-        problems.append(f"{label}: id must be 1..{MAX_ID_LENGTH} characters")
+    if not SAFE_ID_RE.fullmatch(node.id):
+        label = f"node {node.id[:80]!r}"
+        problems.append(f"{label}: id must be {SAFE_ID_RULE}")
     if node.id in seen:
         problems.append(f"{label}: duplicate node id")
     seen.add(node.id)
@@ -210,8 +227,11 @@ def _node_problems(node: Node, seen: set[str], names: dict[str, str]) -> list[st
         problems.append(f"{label}: serviceName {name!r} is also used by node {names[name]!r}")
     else:
         names.setdefault(name, node.id)
-    config_size = len(json.dumps(node.data.config, default=str))
-    if config_size > MAX_CONFIG_BYTES:
+    dumped = json.dumps(node.data.config, default=str)
+    config_size = len(dumped)
+    if "\\u0000" in dumped:
+        problems.append(f"{label}: config contains a NUL character")
+    elif config_size > MAX_CONFIG_BYTES:
         problems.append(f"{label}: config is {config_size} bytes; the limit is {MAX_CONFIG_BYTES}")
     elif _depth(node.data.config) > MAX_CONFIG_DEPTH:
         problems.append(f"{label}: config nests deeper than {MAX_CONFIG_DEPTH} levels")

@@ -12,6 +12,9 @@ from codegen_tasks.errors import ResponseFormatError
 from codegen_tasks.files import GeneratedFile, check_files
 
 MAX_ANSWER_CHARS = 8_000_000
+MAX_OBJECT_STARTS = 256  # `{` positions tried when searching prose: no quadratic scans
+# ValueError: invalid JSON, and integers past Python's digit limit (a JSON bomb)
+BAD_JSON = (ValueError, RecursionError)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*[ \t]*\n(.*?)```", re.DOTALL)
 
 
@@ -30,11 +33,12 @@ def _candidates(text: str) -> list[str]:
 
 def _decode_object(text: str) -> dict[str, Any] | None:
     decoder = json.JSONDecoder()
-    start = text.find("{")
-    while start != -1:
+    start, tried = text.find("{"), 0
+    while start != -1 and tried < MAX_OBJECT_STARTS:
+        tried += 1
         try:
             value, _ = decoder.raw_decode(text, start)
-        except (json.JSONDecodeError, RecursionError):
+        except BAD_JSON:
             value = None
         if isinstance(value, dict) and "files" in value:
             return value
@@ -49,7 +53,7 @@ def extract_json(text: str) -> dict[str, Any]:
     for candidate in _candidates(text):
         try:
             value = json.loads(candidate)
-        except (json.JSONDecodeError, RecursionError):
+        except BAD_JSON:
             continue
         if isinstance(value, dict):
             return value

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.openrouter",
     "tests.fixtures.workers",
+    "tests.fixtures.faults",
 ]

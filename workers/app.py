@@ -3,14 +3,27 @@ every task eagerly in the calling process (embedded mode), with the same task co
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 
 from codegen_tasks.settings import Settings, get_settings
 from workers.routing import CONTROL_QUEUE, TASK_ROUTES
 
-# Longer than the longest task (LLM timeout x repair attempts x retries with backoff), so
-# Redis does not redeliver a task that a live worker is still working on.
-VISIBILITY_TIMEOUT_S = 4 * 3600
+
+def transport_options(settings: Settings) -> dict[str, Any]:
+    """Redis redelivers a task left unacked (its worker died) after the visibility timeout.
+
+    CODEGEN_VISIBILITY_TIMEOUT_S (4 h) must exceed the longest task (LLM timeout x repair
+    attempts x retries with backoff), or a live worker's task is delivered twice. A short
+    timeout (tests) also needs frequent sweeps for expired deliveries, hence the interval.
+    """
+    timeout = settings.visibility_timeout_s
+    options: dict[str, Any] = {"visibility_timeout": timeout}
+    if timeout < 600:
+        sweep_s = max(1, timeout // 10)
+        options |= {"unacked_restore_interval": sweep_s, "unacked_restore_throttle": 1}
+    return options
 
 
 def make_app(settings: Settings) -> Celery:
@@ -28,8 +41,8 @@ def make_app(settings: Settings) -> Celery:
         result_extended=True,
         result_expires=7 * 24 * 3600,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
-        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        broker_transport_options=transport_options(settings),
+        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         worker_send_task_events=True,
         task_send_sent_event=True,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -71,6 +71,14 @@ class History:
     def save_snapshot(
         self, project_id: str, name: str, graph: dict[str, Any], now: datetime
     ) -> str:
+        try:
+            return self._save_snapshot(project_id, name, graph, now)
+        except IntegrityError:  # a concurrent run inserted the project or snapshot first
+            return self._save_snapshot(project_id, name, graph, now)
+
+    def _save_snapshot(
+        self, project_id: str, name: str, graph: dict[str, Any], now: datetime
+    ) -> str:
         digest = graph_hash(graph)
         snapshot_id = hashlib.sha256(f"{project_id}:{digest}".encode()).hexdigest()[:32]
         with self._session() as s:
@@ -121,8 +129,10 @@ class History:
         snapshot_id: str,
         nodes: list[tuple[str, str, ServiceStatus]],
         cycles: list[list[str]],
+        generations: Mapping[str, str] | None = None,
     ) -> bool:
-        """Create the run and its node rows; False when it exists already (redelivery)."""
+        """Create the run and its node rows; False when it exists already (redelivery).
+        `generations` gives nodes their generation id up front (nodes skipped as unchanged)."""
         with self._session() as s:
             if s.get(RunRow, run.id) is not None:
                 return False
@@ -148,6 +158,7 @@ class History:
                         node_id=node_id,
                         service_name=name,
                         status=status.value,
+                        generation_id=(generations or {}).get(node_id),
                         updated_at=run.created_at,
                     )
                 )

@@ -11,7 +11,9 @@ from codegen_tasks.cache.requests import lookup, request_hash, single_flight, st
 from codegen_tasks.errors import BudgetExceededError, LLMError
 from codegen_tasks.history.records import LLMCallRecord
 from codegen_tasks.llm.base import Completion, CompletionRequest
+from codegen_tasks.llm.limits import call_limits
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.pricing import call_cost
 
 log = logging.getLogger("codegen_tasks.pipeline")
 
@@ -69,12 +71,17 @@ def _record(
 
 
 def check_budget(deps: Deps, ctx: CallContext) -> None:
-    budget = deps.settings.budget_usd
-    if budget is None or ctx.run_id is None:
-        return
-    spent = deps.history.spent(run_id=ctx.run_id)
-    if spent >= budget:
-        raise BudgetExceededError(spent, budget)
+    """Refuse the call once the run's (CODEGEN_BUDGET_USD) or the user's
+    (CODEGEN_USER_BUDGET_USD) recorded spend has reached its limit."""
+    run_budget, user_budget = deps.settings.budget_usd, deps.settings.user_budget_usd
+    if run_budget is not None and ctx.run_id is not None:
+        spent = deps.history.spent(run_id=ctx.run_id)
+        if spent >= run_budget:
+            raise BudgetExceededError(spent, run_budget, scope=f"run {ctx.run_id}")
+    if user_budget is not None and ctx.user_id is not None:
+        spent = deps.history.spent(user_id=ctx.user_id)
+        if spent >= user_budget:
+            raise BudgetExceededError(spent, user_budget, scope=f"user {ctx.user_id}")
 
 
 def _cached(deps: Deps, ctx: CallContext, request: CompletionRequest) -> Answer | None:
@@ -92,15 +99,16 @@ def _call(
     client = deps.llm()
     started = time.monotonic()
     try:
-        if on_chunk is None:
-            completion = client.complete(request)
-        else:
-            completion = client.complete_streaming(request, on_chunk)
+        with call_limits(deps.settings).slot(request.model):
+            if on_chunk is None:
+                completion = client.complete(request)
+            else:
+                completion = client.complete_streaming(request, on_chunk)
     except LLMError as exc:
         latency = (time.monotonic() - started) * 1000
         _record(deps, ctx, request, "error", error=exc.message, latency_ms=latency)
         raise
-    cost = completion.usage.cost_usd or 0.0
+    cost = call_cost(client, request.model, completion)
     _record(deps, ctx, request, "ok", completion, cost, latency_ms=completion.latency_ms)
     store(deps.cache, request, completion, deps.settings.cache_ttl_s)
     return Answer(completion=completion, cached=False, cost_usd=cost)

@@ -54,11 +54,13 @@ class FakeOpenRouter:
         responder: Callable[[Body], str] | None = None,
         latency_s: float = 0.0,
         tokens_per_s: float | None = None,
+        report_cost: bool = True,
     ) -> None:
         self.api_key = api_key
         self.responder = responder or default_responder
         self.latency_s = latency_s
         self.tokens_per_s = tokens_per_s
+        self.report_cost = report_cost  # False: usage without `cost`, priced from /models
         self._lock = threading.Lock()
         self._queue: deque[Behaviour] = deque()
         self._requests: list[RecordedRequest] = []

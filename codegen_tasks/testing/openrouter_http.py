@@ -94,6 +94,7 @@ class OpenRouterHandler(BaseHTTPRequestHandler):
 
     def _answer(self, body: Body, behaviour: Behaviour) -> None:
         fake, stream = self.server.fake, bool(body.get("stream"))
+        answer = (fake.responder, fake.report_cost)
         if isinstance(behaviour, Hang):
             fake.pause(behaviour.seconds)
         if not stream or isinstance(behaviour, HttpError):
@@ -104,9 +105,9 @@ class OpenRouterHandler(BaseHTTPRequestHandler):
                 behaviour.status, error_json(behaviour.status, behaviour.message), extra
             )
         elif stream:
-            self._stream(generation_for(body, behaviour, fake.responder), behaviour)
+            self._stream(generation_for(body, behaviour, *answer), behaviour)
         else:
-            self._respond(generation_for(body, behaviour, fake.responder), behaviour)
+            self._respond(generation_for(body, behaviour, *answer), behaviour)
 
     def _respond(self, gen: Generation, behaviour: Behaviour) -> None:
         if isinstance(behaviour, ErrorBody200 | MidStreamError):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen_tasks.llm.memory import estimate_tokens, split_text
-from codegen_tasks.pricing import MODEL_CATALOG
+from codegen_tasks.pricing import MODEL_CATALOG as MODEL_CATALOG
 
 PROVIDERS = {"openai": "OpenAI", "google": "Google AI Studio", "meta-llama": "Together",
              "deepseek": "DeepSeek", "mistralai": "Mistral"}  # fmt: skip
@@ -88,6 +88,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Body | None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic clock)
 
 
 def default_responder(body: Body) -> str:
@@ -130,6 +131,7 @@ class Generation:
     content: str
     model: str
     finish_reason: str
+    with_cost: bool = True  # False: like a provider that reports no `usage.cost`
     id: str = field(default_factory=lambda: f"gen-{int(time.time())}-{secrets.token_hex(10)}")
     provider: str = field(init=False)
 
@@ -152,12 +154,12 @@ class Generation:
         completion = estimate_tokens(self.content) if self.content else 0
         _, p_in, p_out, _ = MODEL_CATALOG.get(self.model, ("", 0.0, 0.0, 0))
         cost = (prompt * p_in + completion * p_out) / 1_000_000
-        return {
+        usage: Body = {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
-            "cost": round(cost, 10),
         }
+        return usage | ({"cost": round(cost, 10)} if self.with_cost else {})
 
     def completion(self, with_choices: bool = True) -> Body:
         message = {"role": "assistant", "content": self.content}
@@ -197,7 +199,7 @@ class Generation:
 
 
 def generation_for(
-    body: Body, behaviour: Behaviour, responder: Callable[[Body], str]
+    body: Body, behaviour: Behaviour, responder: Callable[[Body], str], with_cost: bool = True
 ) -> Generation:
     """The answer a behaviour gives to a chat-completions request."""
     content, model, finish = responder(body), str(body["model"]), "stop"
@@ -208,7 +210,7 @@ def generation_for(
         content, finish = content[: max(1, len(content) // 2)], "length"
     elif isinstance(behaviour, EmptyChoices):
         content = ""
-    return Generation(body, content, model, finish)
+    return Generation(body, content, model, finish, with_cost)
 
 
 def pieces_before_end(gen: Generation, behaviour: Behaviour) -> list[str]:
