@@ -2,6 +2,11 @@
 
 With CODEGEN_BROKER_URL set the tasks go to the workers through the broker; without it
 they run in this process (embedded mode), so the same calls work on a bare machine.
+
+    client = CodegenClient()
+    task_id = client.validate_project({"projectId": "p1"})
+    client.status(task_id)            # {"id", "state", "ready", "progress"}
+    client.wait(task_id, timeout=60)  # the JSON result, or the task's error raised
 """
 
 from __future__ import annotations
@@ -32,15 +37,32 @@ TASKS: dict[str, type[Message]] = {
     "codegen.validate_contracts": ContractsPayload,
     "codegen.regenerate_projects": RegenerateProjectsPayload,
 }
-SUMMARY_FIELDS = ("projectId", "nodeId", "runId", "aiModel", "forceRegenerate", "projectIds", "all")
+SUMMARY_FIELDS = (
+    "projectId", "nodeId", "runId", "batchId", "aiModel", "forceRegenerate", "stream",
+    "projectIds", "all",
+)  # fmt: skip
+MAX_LIST = 5
+Payload = Message | dict[str, Any]
 
 
 def summary(payload: dict[str, Any]) -> str:
-    """What Flower shows as the task's arguments: ids and model only, never graphs or secrets."""
-    shown = {k: payload[k] for k in SUMMARY_FIELDS if payload.get(k) not in (None, False)}
+    """What Flower shows as the task's arguments: ids and model only, never graphs, metadata
+    or secrets; long id lists are cut."""
+    shown: dict[str, Any] = {}
+    for key in SUMMARY_FIELDS:
+        value = payload.get(key)
+        if value in (None, False):
+            continue
+        if isinstance(value, list) and len(value) > MAX_LIST:
+            value = [*value[:MAX_LIST], f"+{len(value) - MAX_LIST} more"]
+        shown[key] = value
     if payload.get("graph") is not None:
         shown["graph"] = "<inline>"
     return repr(shown)
+
+
+class TaskTimeoutError(CodegenError):
+    code = "task_timeout"
 
 
 class CodegenClient:
@@ -53,28 +75,44 @@ class CodegenClient:
     @property
     def app(self) -> Celery:
         if self._app is None:
-            if self.embedded:
-                from workers.tasks import app as embedded_app  # registers the tasks
-
-                self._app = embedded_app
-            else:
-                self._app = Celery(
-                    "codegen-client",
-                    broker=self.settings.broker_url,
-                    backend=self.settings.effective_result_backend,
-                )
-                self._app.conf.update(task_serializer="json", accept_content=["json"])
-                from workers.routing import TASK_ROUTES
-
-                self._app.conf.task_routes = TASK_ROUTES
+            self._app = self._embedded_app() if self.embedded else self._remote_app()
         return self._app
 
-    def enqueue(self, task_name: str, payload: Message | dict[str, Any], **options: Any) -> str:
-        """Validate the payload against the task's schema and send it; returns the task id."""
+    def _embedded_app(self) -> Celery:
+        import workers.tasks  # noqa: F401  (registers the tasks)
+        from workers.app import app as embedded_app
+
+        return embedded_app
+
+    def _remote_app(self) -> Celery:
+        from workers.routing import TASK_ROUTES  # queue names only, no task code
+
+        app = Celery(
+            "codegen-client",
+            broker=self.settings.broker_url,
+            backend=self.settings.effective_result_backend,
+        )
+        app.conf.update(
+            task_serializer="json",
+            accept_content=["json"],
+            result_accept_content=["json"],
+            task_routes=TASK_ROUTES,
+            broker_connection_retry_on_startup=True,
+        )
+        return app
+
+    def validated(self, task_name: str, payload: Payload) -> dict[str, Any]:
+        """The payload checked against the task's schema, as camelCase JSON."""
         model = TASKS.get(task_name)
         if model is None:
             raise CodegenError(f"unknown task {task_name!r}; known: {sorted(TASKS)}")
-        data = (payload if isinstance(payload, Message) else model.model_validate(payload)).wire()
+        if isinstance(payload, Message) and not isinstance(payload, model):
+            raise CodegenError(f"{task_name} takes {model.__name__}, not {type(payload).__name__}")
+        return (payload if isinstance(payload, Message) else model.model_validate(payload)).wire()
+
+    def enqueue(self, task_name: str, payload: Payload, **options: Any) -> str:
+        """Validate the payload against the task's schema and send it; returns the task id."""
+        data = self.validated(task_name, payload)
         if self.embedded:
             eager = self.app.tasks[task_name].apply(args=[data], **options)
             self._eager[str(eager.id)] = eager.get()
@@ -87,20 +125,50 @@ class CodegenClient:
     def result(self, task_id: str) -> AsyncResult:
         return AsyncResult(task_id, app=self.app)
 
+    def status(self, task_id: str) -> dict[str, Any]:
+        """The task's state (PENDING, STARTED, PROGRESS, RETRY, SUCCESS, FAILURE) and, while
+        it streams, its progress (`runId`, `nodeId`, `streamedTokens`)."""
+        if task_id in self._eager:
+            return {"id": task_id, "state": "SUCCESS", "ready": True, "progress": None}
+        result = self.result(task_id)
+        state = str(result.state)
+        progress = result.info if state == "PROGRESS" and isinstance(result.info, dict) else None
+        return {"id": task_id, "state": state, "ready": result.ready(), "progress": progress}
+
     def wait(self, task_id: str, timeout: float = 600.0, poll_s: float = 0.5) -> Any:
-        """The task's JSON result; TaskFailedError with the original error's data on failure."""
+        """The task's JSON result; TaskFailedError with the original error's data on failure,
+        TaskTimeoutError when it is not done in `timeout` seconds."""
         if task_id in self._eager:
             return self._eager[task_id]
         result = self.result(task_id)
         deadline = time.monotonic() + timeout
         while not result.ready():
             if time.monotonic() > deadline:
-                raise CodegenError(f"task {task_id} did not finish in {timeout:.0f}s")
+                raise TaskTimeoutError(f"task {task_id} did not finish in {timeout:.0f}s")
             time.sleep(poll_s)
         if result.failed():
             exc = result.result
             raise exc if isinstance(exc, CodegenError) else TaskFailedError(str(exc))
         return result.result
 
-    def generate_project(self, payload: GenerateProjectPayload) -> str:
+    # one method per task, by its backend name
+    def generate_project(self, payload: Payload) -> str:
         return self.enqueue("codegen.generate_project", payload)
+
+    def generate_service(self, payload: Payload) -> str:
+        return self.enqueue("codegen.generate_service", payload)
+
+    def validate_project(self, payload: Payload) -> str:
+        return self.enqueue("codegen.validate_project", payload)
+
+    def validate_service(self, payload: Payload) -> str:
+        return self.enqueue("codegen.validate_service", payload)
+
+    def discover_contracts(self, payload: Payload) -> str:
+        return self.enqueue("codegen.discover_contracts", payload)
+
+    def validate_contracts(self, payload: Payload) -> str:
+        return self.enqueue("codegen.validate_contracts", payload)
+
+    def regenerate_projects(self, payload: Payload) -> str:
+        return self.enqueue("codegen.regenerate_projects", payload)

@@ -32,6 +32,8 @@ class GenerateProjectPayload(ProjectPayload):
     graph: dict[str, Any] | None = None
     force_regenerate: bool = False
     stream: bool = False
+    multi_step: bool = False  # the model plans the files first, then writes them
+    ai_review: bool = False  # an AI review adds warnings; AI describes the contracts
     run_id: str | None = Field(default=None, max_length=64)
     batch_id: str | None = Field(default=None, max_length=64)
     only_nodes: list[str] | None = None
@@ -41,12 +43,15 @@ class GenerateServicePayload(ProjectPayload):
     node_id: str
     force_regenerate: bool = False
     stream: bool = False
+    multi_step: bool = False
+    ai_review: bool = False
     run_id: str | None = None
 
 
 class ValidatePayload(ProjectPayload):
     node_id: str | None = None
     run_id: str | None = None
+    ai_review: bool = False
 
 
 class ContractsPayload(Message):
@@ -54,6 +59,7 @@ class ContractsPayload(Message):
     project_id: str
     node_id: str
     run_id: str | None = None
+    ai_describe: bool = False
 
 
 class RegenerateProjectsPayload(Message):
@@ -62,6 +68,21 @@ class RegenerateProjectsPayload(Message):
     all: bool = False
     ai_model: str | None = None
     force_regenerate: bool = False
+    batch_id: str | None = Field(default=None, max_length=64)  # resume this batch
+
+
+class BatchRun(Message):
+    project_id: str
+    run_id: str
+    resumed: bool = False  # the run existed already (a rerun of the batch)
+    finished: bool = False  # ...and was finished: it is not redone
+
+
+class RegenerateProjectsResult(Message):
+    """`codegen.regenerate_projects`: the batch id and one stable run id per project."""
+
+    batch_id: str
+    runs: list[BatchRun] = Field(default_factory=list)
 
 
 class ValidationLevel(StrEnum):
@@ -186,3 +207,17 @@ class ContractVerdict(Message):
     contracts: list[Contract] = Field(default_factory=list)
     errors: list[Finding] = Field(default_factory=list)
     warnings: list[Finding] = Field(default_factory=list)
+
+
+class ServiceValidation(Message):
+    """One service of `codegen.validate_project`; `error` when it has no bundle yet."""
+
+    node_id: str
+    service_name: str
+    validation: ValidationResult | None = None
+    error: str | None = None
+
+
+class ValidateProjectResult(Message):
+    project_id: str
+    services: list[ServiceValidation] = Field(default_factory=list)

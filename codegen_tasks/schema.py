@@ -4,32 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, TypeAdapter
+
 from codegen_tasks.client import TASKS
 from codegen_tasks.history.records import GenerationRecord
 from codegen_tasks.messages import (
     ContractSet,
     ContractVerdict,
-    Message,
+    RegenerateProjectsResult,
     RunResult,
+    ServiceValidation,
+    ValidateProjectResult,
     ValidationResult,
 )
 
-RESULTS: dict[str, type[Any]] = {
+
+class ProjectValidations(BaseModel):
+    """`codegen.validate_service` without a nodeId: every service of the project."""
+
+    services: list[ServiceValidation]
+
+
+RESULTS: dict[str, Any] = {
     "codegen.generate_project": RunResult,
     "codegen.generate_service": GenerationRecord,
-    "codegen.validate_service": ValidationResult,
+    "codegen.validate_project": ValidateProjectResult,
+    "codegen.validate_service": ValidationResult | ProjectValidations,
     "codegen.discover_contracts": ContractSet,
     "codegen.validate_contracts": ContractVerdict,
+    "codegen.regenerate_projects": RegenerateProjectsResult,
 }
 
 
 def all_schemas() -> dict[str, Any]:
-    """`{task}.payload` and `{task}.result` schemas, keyed by name."""
+    """`{task}.payload` and `{task}.result` schemas, keyed by name (every task has both)."""
     out: dict[str, Any] = {}
     for task, payload in TASKS.items():
         out[f"{task}.payload"] = payload.model_json_schema(by_alias=True)
-        result = RESULTS.get(task)
-        if result is not None:
-            by_alias = issubclass(result, Message)
-            out[f"{task}.result"] = result.model_json_schema(by_alias=by_alias)
+        out[f"{task}.result"] = TypeAdapter(RESULTS[task]).json_schema(by_alias=True)
     return out

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     storage_url: str = Field(default="file://.codegen/bundles", alias="CODEGEN_STORAGE_URL")
     s3_endpoint_url: str | None = Field(default=None, alias="CODEGEN_S3_ENDPOINT_URL")
     budget_usd: float | None = Field(default=None, alias="CODEGEN_BUDGET_USD")
+    user_budget_usd: float | None = Field(default=None, alias="CODEGEN_USER_BUDGET_USD")
     graph_service_url: str | None = Field(default=None, alias="CODEGEN_GRAPH_SERVICE_URL")
     graph_service_token: SecretStr | None = Field(default=None, alias="CODEGEN_GRAPH_SERVICE_TOKEN")
     graph_service_timeout_s: float = Field(default=10.0, alias="CODEGEN_GRAPH_SERVICE_TIMEOUT_S")
@@ -54,11 +55,19 @@ class Settings(BaseSettings):
     feedback_attempts: int = Field(default=1, alias="CODEGEN_FEEDBACK_ATTEMPTS")
     ai_review: bool = Field(default=False, alias="CODEGEN_AI_REVIEW")
     max_retries: int = Field(default=5, alias="CODEGEN_MAX_RETRIES")
-    retry_backoff_max_s: int = Field(default=120, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
+    retry_backoff_s: float = Field(default=2.0, gt=0, alias="CODEGEN_RETRY_BACKOFF_S")
+    retry_backoff_max_s: float = Field(default=120, gt=0, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
+    # Redis redelivers a task unacked this long: longer than the longest task (see README).
+    visibility_timeout_s: int = Field(default=4 * 3600, ge=1, alias="CODEGEN_VISIBILITY_TIMEOUT_S")
     max_graph_nodes: int = Field(default=500, alias="CODEGEN_MAX_GRAPH_NODES")
     max_file_bytes: int = Field(default=512 * 1024, alias="CODEGEN_MAX_FILE_BYTES")
     max_files: int = Field(default=200, alias="CODEGEN_MAX_FILES")
     validate_typescript: bool = Field(default=True, alias="CODEGEN_VALIDATE_TYPESCRIPT")
+    # Model calls in flight per worker process, and per-model call rates ("60/m"; "*" = any).
+    llm_concurrency: int = Field(default=16, ge=1, alias="CODEGEN_LLM_CONCURRENCY")
+    model_rate_limits: dict[str, str] = Field(
+        default_factory=dict, alias="CODEGEN_MODEL_RATE_LIMITS"
+    )
 
     @property
     def has_llm_key(self) -> bool:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from celery import Task, chain, chord, group
 
 from codegen_tasks.messages import (
+    BatchRun,
     ContractsPayload,
     GenerateProjectPayload,
     GenerateServicePayload,
     RegenerateProjectsPayload,
+    RegenerateProjectsResult,
     ValidatePayload,
 )
-from codegen_tasks.pipeline import latest
+from codegen_tasks.pipeline import batch, latest
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure
-from codegen_tasks.pipeline.project import close_run, run_result, start_run
+from codegen_tasks.pipeline.progress import progress_listener
+from codegen_tasks.pipeline.project import close_run, run_result, start_run, unfinished_jobs
 from workers.app import app
+from workers.operators import progress_reporter, shown
 from workers.retry import RETRY_OPTIONS, run_with_retries
 from workers.runtime import deps
 
@@ -33,11 +38,15 @@ def node_chain(job: NodeJob, metadata: JSON) -> Any:
         "aiModel": job.model,
         "forceRegenerate": job.force,
         "stream": job.stream,
+        "multiStep": job.multi_step,
     }
+    check = {**common, "runId": job.run_id}
+    validate = {**check, "aiReview": job.ai_review}
+    discover = {**check, "aiDescribe": job.ai_review}
     return chain(
-        generate_service.si(generate),
-        validate_service.si({**common, "runId": job.run_id}),
-        discover_contracts.si({**common, "runId": job.run_id}),
+        generate_service.si(generate).set(**shown(generate)),
+        validate_service.si(validate).set(**shown(validate)),
+        discover_contracts.si(discover).set(**shown(discover)),
     )
 
 
@@ -54,7 +63,10 @@ def generate_project(self: Task, payload: JSON) -> JSON:
     run_id = request.run_id or self.request.id
     plan = run_with_retries(self, lambda: start_run(deps(), request, run_id, request.batch_id))
     if plan.created or not deps().history.run_info(run_id).finished_at:
-        dispatch_run(run_id, plan.jobs, request.metadata.model_dump())
+        jobs = plan.jobs if plan.created else unfinished_jobs(deps(), plan)
+        if not jobs:  # every node was unchanged: close the run here, without a task hop
+            return run_with_retries(self, lambda: close_run(deps(), run_id)).wire()
+        dispatch_run(run_id, jobs, request.metadata.model_dump())
     return run_result(deps(), run_id).wire()
 
 
@@ -71,10 +83,12 @@ def generate_service(self: Task, payload: JSON) -> JSON:
         force=request.force_regenerate,
         stream=request.stream,
         user_id=request.metadata.user_id,
+        multi_step=request.multi_step,
     )
-    record = run_with_retries(
-        self, lambda: generate_node(deps(), job), lambda exc: record_failure(deps(), job, exc)
-    )
+    with progress_listener(progress_reporter(self)):
+        record = run_with_retries(
+            self, lambda: generate_node(deps(), job), lambda exc: record_failure(deps(), job, exc)
+        )
     return record.model_dump(mode="json", by_alias=True)
 
 
@@ -86,6 +100,8 @@ def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
         ai_model=request.ai_model,
         force_regenerate=request.force_regenerate,
         stream=request.stream,
+        multi_step=request.multi_step,
+        ai_review=request.ai_review,
         only_nodes=[request.node_id],
     )
     run_id = task.request.id
@@ -96,8 +112,14 @@ def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
     )
     common = {"metadata": request.metadata.model_dump(), "projectId": job.project_id}
     common |= {"nodeId": job.node_id, "runId": run_id}
+    validate, discover = (
+        common | {"aiReview": job.ai_review},
+        common | {"aiDescribe": job.ai_review},
+    )
     chain(
-        validate_service.si(common), discover_contracts.si(common), finalize_run.si(run_id)
+        validate_service.si(validate).set(**shown(validate)),
+        discover_contracts.si(discover).set(**shown(discover)),
+        finalize_run.si(run_id),
     ).apply_async()
     return record.model_dump(mode="json", by_alias=True)
 
@@ -110,7 +132,9 @@ def validate_service(self: Task, payload: JSON) -> JSON | None:
     node_id = request.node_id
     if request.run_id is not None:
         run_id = request.run_id
-        result = run_with_retries(self, lambda: validate_in_run(deps(), run_id, node_id))
+        result = run_with_retries(
+            self, lambda: validate_in_run(deps(), run_id, node_id, ai_review=request.ai_review)
+        )
     else:
         result = run_with_retries(
             self, lambda: latest.validate_latest(deps(), request.project_id, node_id)
@@ -132,7 +156,12 @@ def discover_contracts(self: Task, payload: JSON) -> JSON:
     request = ContractsPayload.model_validate(payload)
     if request.run_id is not None:
         run_id = request.run_id
-        found = run_with_retries(self, lambda: discover_in_run(deps(), run_id, request.node_id))
+        found = run_with_retries(
+            self,
+            lambda: discover_in_run(
+                deps(), run_id, request.node_id, ai_describe=request.ai_describe
+            ),
+        )
         return {"contracts": [c.wire() for c in found]}
     contracts = run_with_retries(
         self, lambda: latest.discover_latest(deps(), request.project_id, request.node_id)
@@ -156,19 +185,18 @@ def finalize_run(self: Task, run_id: str) -> JSON:
 
 @app.task(name="codegen.regenerate_projects", **RETRY_OPTIONS)
 def regenerate_projects(self: Task, payload: JSON) -> JSON:
+    """Start (or, with `batchId`, resume) a batch: one stable run per project."""
     request = RegenerateProjectsPayload.model_validate(payload)
     project_ids = run_with_retries(self, lambda: latest.select_projects(deps(), request))
-    batch_id = self.request.id
-    runs = []
-    for project_id in project_ids:
-        sub = GenerateProjectPayload(
-            metadata=request.metadata,
-            project_id=project_id,
-            ai_model=request.ai_model,
-            force_regenerate=request.force_regenerate,
-            run_id=latest.batch_run_id(batch_id, project_id),
-            batch_id=batch_id,
-        )
-        generate_project.apply_async(args=[sub.wire()], task_id=sub.run_id)
-        runs.append({"projectId": project_id, "runId": sub.run_id})
-    return {"batchId": batch_id, "runs": runs}
+    batch_id = request.batch_id or self.request.id
+    runs = [batch.batch_run(deps().history, batch_id, p) for p in project_ids]
+    for run in runs:
+        if not run.finished:
+            sub = batch.run_payload(request, batch_id, run).wire()
+            generate_project.apply_async(args=[sub], task_id=_task_id(run), **shown(sub))
+    return RegenerateProjectsResult(batch_id=batch_id, runs=runs).wire()
+
+
+def _task_id(run: BatchRun) -> str:
+    """The run id for a new run; a fresh id when resuming (the old one may be recorded)."""
+    return f"{run.run_id}-{uuid.uuid4().hex[:8]}" if run.resumed else run.run_id

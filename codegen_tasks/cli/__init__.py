@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from codegen_tasks.cli import admin, generate, inspect
+from codegen_tasks.cli import admin, batch, generate, inspect, report
 
 app = typer.Typer(
     name="codegen",
@@ -15,12 +15,13 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.command()(generate.generate)
-app.command()(generate.regenerate)
+app.command()(batch.regenerate)
 app.command()(inspect.status)
 app.command()(inspect.export)
 app.command()(inspect.validate)
 app.command()(inspect.contracts)
 app.command()(inspect.costs)
+app.command()(report.report)
 app.command()(admin.models)
 app.command("test-connection")(admin.test_connection)
 app.command()(admin.schema)

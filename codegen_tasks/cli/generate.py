@@ -12,13 +12,14 @@ import typer
 
 from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
 from codegen_tasks.cli.display import RunProgress, run_table
+from codegen_tasks.cli.estimate import estimate_run, show_estimate
 from codegen_tasks.client import CodegenClient
 from codegen_tasks.errors import CodegenError, PayloadError
 from codegen_tasks.graph import parse_graph
+from codegen_tasks.graph_source import fetch_graph
 from codegen_tasks.messages import (
     GenerateProjectPayload,
     Metadata,
-    RegenerateProjectsPayload,
     RunResult,
     RunStatus,
 )
@@ -32,11 +33,22 @@ POLL_S = 0.25
 def _read_graph(path: Path) -> dict[str, object]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"cannot read graph {path.name}: {exc}") from exc
+    except (OSError, ValueError) as exc:  # ValueError: bad UTF-8, bad JSON, huge integers
+        raise PayloadError(f"cannot read graph {path.name}: {str(exc)[:200]}") from exc
+    except RecursionError as exc:
+        raise PayloadError(f"cannot read graph {path.name}: JSON nested too deeply") from exc
     if not isinstance(raw, dict):
         raise PayloadError(f"graph {path.name} is not a JSON object")
     return raw
+
+
+def _graph_source(path: Path | None, project_id: str | None) -> dict[str, object]:
+    """The graph from a file, or from the Graph Service for --project."""
+    if (path is None) == (project_id is None):
+        raise PayloadError("give a graph file or --project ID (Graph Service), not both")
+    if path is not None:
+        return _read_graph(path)
+    return fetch_graph(get_settings(), project_id or "")
 
 
 class _Submission:
@@ -76,14 +88,25 @@ def follow(
     with RunProgress(console) if show else _NoProgress() as progress:
         while True:
             submission.raise_if_failed()
-            if _started(d, run_id):
-                progress.update(d.history.run_nodes(run_id))
-                if d.history.run_info(run_id).finished_at is not None:
-                    break
+            if _poll(d, run_id, progress):
+                break
             if time.monotonic() > deadline:
                 raise CodegenError(f"run {run_id} did not finish in {timeout:.0f}s")
             time.sleep(POLL_S)
     return run_result(d, run_id)
+
+
+def _poll(d: Deps, run_id: str, progress: RunProgress | _NoProgress) -> bool:
+    """Show the run's nodes; True once it is closed. A database blip only skips a poll."""
+    try:
+        if not _started(d, run_id):
+            return False
+        progress.update(d.history.run_nodes(run_id))
+        return d.history.run_info(run_id).finished_at is not None
+    except CodegenError as exc:
+        if not exc.retryable:
+            raise
+        return False
 
 
 def _started(d: Deps, run_id: str) -> bool:
@@ -117,18 +140,37 @@ def report(result: RunResult, as_json: bool) -> None:
 
 
 def generate(
-    graph: Path = typer.Argument(..., exists=True, dir_okay=False, help="Project graph JSON."),
+    graph: Path | None = typer.Argument(
+        None, exists=True, dir_okay=False, help="Project graph JSON (or --project)."
+    ),
+    project_id: str | None = typer.Option(
+        None,
+        "--project",
+        help="Fetch the graph from the Graph Service (CODEGEN_GRAPH_SERVICE_URL).",
+    ),
     model: str | None = typer.Option(None, "--model", "-m", help="OpenRouter model id."),
     force: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
     stream: bool = typer.Option(False, "--stream", help="Stream tokens and show them live."),
+    multi_step: bool = typer.Option(
+        False, "--multi-step", help="The model plans the files first, then writes them."
+    ),
+    ai_review: bool = typer.Option(
+        False, "--ai-review", help="Add an AI code review (warnings) and contract descriptions."
+    ),
+    estimate: bool = typer.Option(
+        False, "--estimate", help="Print the expected tokens and cost; generate nothing."
+    ),
     timeout: float = typer.Option(3600.0, help="Seconds to wait for the run."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate every SERVICE and GATEWAY node of a project graph."""
     settings = get_settings()
     with errors_exit(as_json):
-        raw = _read_graph(graph)
+        raw = _graph_source(graph, project_id)
         project = parse_graph(raw, max_nodes=settings.max_graph_nodes)
+        if estimate:
+            show_estimate(estimate_run(deps(), project, model, force), as_json)
+            return
         payload = GenerateProjectPayload(
             metadata=Metadata(user_id=None),
             project_id=project.project.id,
@@ -136,48 +178,9 @@ def generate(
             ai_model=model,
             force_regenerate=force,
             stream=stream,
+            multi_step=multi_step,
+            ai_review=ai_review,
             run_id=uuid.uuid4().hex,
         )
         result = follow(deps(), CodegenClient(settings), payload, show=not as_json, timeout=timeout)
     report(result, as_json)
-
-
-def _wait_runs(d: Deps, run_ids: list[str], timeout: float) -> list[RunResult]:
-    deadline = time.monotonic() + timeout
-    while True:
-        pending = [
-            r for r in run_ids if not _started(d, r) or not d.history.run_info(r).finished_at
-        ]
-        if not pending:
-            return [run_result(d, r) for r in run_ids]
-        if time.monotonic() > deadline:
-            raise CodegenError(f"{len(pending)} run(s) did not finish in {timeout:.0f}s")
-        time.sleep(POLL_S)
-
-
-def regenerate(
-    project: list[str] = typer.Option([], "--project", help="Project id (repeatable)."),
-    all_projects: bool = typer.Option(False, "--all", help="Every known project."),
-    model: str | None = typer.Option(None, "--model", "-m"),
-    force: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
-    timeout: float = typer.Option(6 * 3600.0, help="Seconds to wait for the batch."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Regenerate whole projects from their stored graphs, as one batch."""
-    with errors_exit(as_json):
-        if not project and not all_projects:
-            raise PayloadError("name --project ID (repeatable) or --all")
-        payload = RegenerateProjectsPayload(
-            project_ids=project or None, all=all_projects, ai_model=model, force_regenerate=force
-        )
-        client = CodegenClient(get_settings())
-        batch = client.wait(client.enqueue("codegen.regenerate_projects", payload))
-        runs = _wait_runs(deps(), [r["runId"] for r in batch["runs"]], timeout)
-    failed = [r for r in runs if r.status is not RunStatus.SUCCEEDED]
-    if as_json:
-        emit_json({"batchId": batch["batchId"], "runs": [r.wire() for r in runs]})
-    else:
-        for run in runs:
-            console.print(run_table(run))
-    if failed:
-        raise typer.Exit(1)

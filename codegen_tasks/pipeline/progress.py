@@ -1,15 +1,35 @@
-"""Streamed-token progress, written to history at most a few times a second."""
+"""Streamed-token progress, written to history at most a few times a second.
+
+A task runner may also listen (Celery's PROGRESS state, say) through `progress_listener`,
+a context-local hook: the pipeline stays free of Celery.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.pipeline.context import Deps
 
 CHARS_PER_TOKEN = 4
 MIN_INTERVAL_S = 0.5
+
+# (run_id, node_id, streamed tokens so far)
+ProgressListener = Callable[[str, str, int], None]
+_listener: ContextVar[ProgressListener | None] = ContextVar("codegen_progress", default=None)
+
+
+@contextlib.contextmanager
+def progress_listener(listener: ProgressListener) -> Iterator[None]:
+    """Call `listener` with the same throttled updates history gets, inside this block."""
+    token = _listener.set(listener)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
 
 
 class StreamProgress:
@@ -19,6 +39,7 @@ class StreamProgress:
         self._deps, self._run_id, self._node_id = deps, run_id, node_id
         self._chars = 0
         self._last = 0.0
+        self._listener = _listener.get()
 
     @property
     def tokens(self) -> int:
@@ -34,3 +55,12 @@ class StreamProgress:
             self._deps.history.set_streamed(
                 self._run_id, self._node_id, self.tokens, self._deps.clock()
             )
+        self._notify()
+
+    def _notify(self) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(self._run_id, self._node_id, self.tokens)
+        except Exception:  # a listener never breaks generation
+            return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codegen_tasks.errors import NotFoundError, PayloadError
-from codegen_tasks.graph import ProjectGraph, parse_graph
+from codegen_tasks.graph import Node, ProjectGraph, parse_graph
 from codegen_tasks.graph_source import fetch_graph
 from codegen_tasks.history.records import RunInfo
 from codegen_tasks.history.repository import RunNode
@@ -18,7 +18,8 @@ from codegen_tasks.messages import (
     run_status,
 )
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generate import NodeJob
+from codegen_tasks.pipeline.generate import NodeJob, inputs_hash
+from codegen_tasks.services import build_service_spec
 
 NOT_FINISHED = "the node's task chain ended before the node finished"
 
@@ -80,12 +81,22 @@ def start_run(
         created_at=deps.clock(),
         finished_at=None,
     )
+    # Whole-project runs settle unchanged nodes here; a single node's run (only_nodes) goes
+    # through generate_node, which skips it the same way.
+    planned = not payload.force_regenerate and payload.only_nodes is None
+    unchanged = _unchanged(deps, project, code_nodes, model) if planned else {}
     created = deps.history.create_run(
         info,
         snapshot_id,
-        [(n.id, n.name, ServiceStatus.QUEUED) for n in code_nodes],
+        [
+            (n.id, n.name, ServiceStatus.SKIPPED if n.id in unchanged else ServiceStatus.QUEUED)
+            for n in code_nodes
+        ],
         project.graph.cycles(),
+        generations=unchanged,
     )
+    if created:  # unchanged nodes are done at once: no task chain is dispatched for them
+        code_nodes = [n for n in code_nodes if n.id not in unchanged]
     jobs = [
         NodeJob(
             project_id=project.project.id,
@@ -95,10 +106,25 @@ def start_run(
             force=payload.force_regenerate,
             stream=payload.stream,
             user_id=payload.metadata.user_id,
+            multi_step=payload.multi_step,
+            ai_review=payload.ai_review,
         )
         for n in code_nodes
     ]
     return RunPlan(run_id=run_id, project_id=project.project.id, jobs=jobs, created=created)
+
+
+def _unchanged(deps: Deps, project: ProjectGraph, nodes: list[Node], model: str) -> dict[str, str]:
+    """Node id -> its last successful generation, for nodes whose inputs did not change."""
+    found: dict[str, str] = {}
+    for node in nodes:
+        last = deps.history.latest_generation(project.project.id, node.id, succeeded=True)
+        if last is None:
+            continue
+        spec = build_service_spec(project.graph, node.id, project.project.name)
+        if last.inputs_hash == inputs_hash(spec, model):
+            found[node.id] = last.id
+    return found
 
 
 def _service(deps: Deps, node: RunNode) -> ServiceResult:
@@ -149,7 +175,13 @@ def close_run(deps: Deps, run_id: str) -> RunResult:
             deps.history.set_node(
                 run_id, node.node_id, ServiceStatus.FAILED, deps.clock(), error=NOT_FINISHED
             )
-    services = run_result(deps, run_id).services
-    status = run_status(services)
+    result = run_result(deps, run_id)
+    status = run_status(result.services)
     deps.history.finish_run(run_id, status.value, deps.clock())
-    return run_result(deps, run_id)
+    return result.model_copy(update={"status": status})
+
+
+def unfinished_jobs(deps: Deps, plan: RunPlan) -> list[NodeJob]:
+    """A resumed run's jobs whose nodes did not finish: finished nodes are not redone."""
+    done = {n.node_id for n in deps.history.run_nodes(plan.run_id) if n.status.finished}
+    return [job for job in plan.jobs if job.node_id not in done]

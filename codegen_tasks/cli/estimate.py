@@ -1,0 +1,87 @@
+"""`codegen generate --estimate`: expected tokens and cost, before anything is spent."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from codegen_tasks.cli.common import console, emit_json
+from codegen_tasks.errors import CodegenError
+from codegen_tasks.estimate import Estimate, estimate_project
+from codegen_tasks.graph import ProjectGraph
+from codegen_tasks.history.repository import History
+from codegen_tasks.llm.base import ModelInfo
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.generate import inputs_hash
+from codegen_tasks.pricing import price_of
+from codegen_tasks.services import build_service_spec
+from codegen_tasks.settings import Settings
+
+
+def listed_models(settings: Settings) -> list[ModelInfo]:
+    """The provider's model list when a key is configured; [] when it cannot be had."""
+    if not settings.has_llm_key:
+        return []
+    from codegen_tasks.llm.openrouter import OpenRouterClient
+
+    try:
+        with OpenRouterClient.from_settings(settings) as client:
+            return client.list_models()
+    except CodegenError:
+        return []
+
+
+def completion_average(history: History, model: str) -> tuple[int | None, str]:
+    """Average completion tokens per answered (uncached) call of the model, from history."""
+    for line in history.costs("model"):
+        fresh = line.calls - line.cached_calls
+        if line.key == model and fresh > 0 and line.completion_tokens > 0:
+            return line.completion_tokens // fresh, "history"
+    return None, "default"
+
+
+def unchanged_nodes(d: Deps, project: ProjectGraph, model: str) -> frozenset[str]:
+    """Nodes a run would skip: same inputs as their last successful generation."""
+    out = set()
+    for node in project.graph.code_nodes():
+        last = d.history.latest_generation(project.project.id, node.id, succeeded=True)
+        spec = build_service_spec(project.graph, node.id, project.project.name)
+        if last is not None and last.inputs_hash == inputs_hash(spec, model):
+            out.add(node.id)
+    return frozenset(out)
+
+
+def estimate_run(d: Deps, project: ProjectGraph, model: str | None, force: bool) -> Estimate:
+    chosen = model or d.settings.default_model()
+    return estimate_project(
+        project,
+        chosen,
+        price_of(chosen, listed_models(d.settings)),
+        completion_average(d.history, chosen),
+        frozenset() if force else unchanged_nodes(d, project, chosen),
+    )
+
+
+def _usd(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def show_estimate(estimate: Estimate, as_json: bool) -> None:
+    if as_json:
+        emit_json(estimate.wire())
+        return
+    table = Table(title=f"estimate for {estimate.model} (prices: {estimate.price_source})")
+    for column in ("service", "prompt tok", "completion tok", "cost", "note"):
+        table.add_column(column)
+    for s in estimate.services:
+        note = "unchanged: skipped" if s.skipped else ""
+        table.add_row(
+            s.service_name, str(s.prompt_tokens), str(s.completion_tokens), _usd(s.cost_usd), note
+        )
+    table.add_row(
+        "[bold]total",
+        str(estimate.prompt_tokens),
+        str(estimate.completion_tokens),
+        f"[bold]{_usd(estimate.cost_usd)}",
+        f"completion from {estimate.completion_source}",
+    )
+    console.print(table)

@@ -1,0 +1,54 @@
+"""`codegen report RUN_ID --html out.html`: a run as one self-contained page."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
+from codegen_tasks.graph import parse_graph
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.project import run_result
+from codegen_tasks.report import ReportMeta, render_report
+
+
+def _meta(d: Deps, run_id: str) -> ReportMeta:
+    info = d.history.run_info(run_id)
+    durations = {
+        n.node_id: d.history.generation(n.generation_id).duration_ms
+        for n in d.history.run_nodes(run_id)
+        if n.generation_id is not None
+    }
+    return ReportMeta(
+        model=info.model,
+        batch_id=info.batch_id,
+        created_at=info.created_at,
+        finished_at=info.finished_at,
+        durations_ms=durations,
+    )
+
+
+def report(
+    run_id: str = typer.Argument(..., help="The run to report on."),
+    html: Path | None = typer.Option(None, "--html", help="Write the page here (else stdout)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """An HTML page of a run: the graph coloured by status, validation matrix, contracts,
+    timings, tokens and cost (inline CSS and SVG, no external assets)."""
+    with errors_exit(as_json):
+        d = deps()
+        result = run_result(d, run_id)
+        raw = d.history.snapshot(d.history.run_snapshot_id(run_id))
+        page = render_report(result, parse_graph(raw), _meta(d, run_id))
+    if html is None:
+        sys.stdout.write(page)
+        return
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(page, encoding="utf-8")
+    if as_json:
+        emit_json({"runId": run_id, "status": result.status.value, "html": str(html),
+                   "bytes": len(page.encode())})  # fmt: skip
+    else:
+        console.print(f"report of run {run_id} written to {html}")
