@@ -9,14 +9,15 @@ from dataclasses import dataclass
 
 from codegen_tasks.errors import CodegenError, ResponseFormatError
 from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
 from codegen_tasks.history.records import FileEntry, GenerationRecord
 from codegen_tasks.llm.base import ChatMessage, CompletionRequest
 from codegen_tasks.messages import ServiceStatus
 from codegen_tasks.parsing import parse_files
-from codegen_tasks.pipeline.ask import CallContext, ask
+from codegen_tasks.pipeline.ask import Answer, CallContext, ask
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.progress import StreamProgress
+from codegen_tasks.pipeline.snapshots import snapshot_project
+from codegen_tasks.plan import Plan, files_messages, parse_plan, plan_messages
 from codegen_tasks.prompts import PROMPT_VERSION, generation_messages, repair_messages
 from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
 from codegen_tasks.services import ServiceSpec, build_service_spec
@@ -33,6 +34,8 @@ class NodeJob:
     force: bool = False
     stream: bool = False
     user_id: str | None = None
+    multi_step: bool = False
+    ai_review: bool = False
 
 
 @dataclass
@@ -46,6 +49,14 @@ class Produced:
     completion_tokens: int = 0
     cost_usd: float = 0.0
 
+    def count(self, answer: Answer) -> None:
+        """Add one answer's spend; a cached answer cost nothing this time."""
+        usage = answer.completion.usage
+        if not answer.cached:
+            self.prompt_tokens += usage.prompt_tokens
+            self.completion_tokens += usage.completion_tokens
+        self.cost_usd += answer.cost_usd
+
 
 def inputs_hash(spec: ServiceSpec, model: str) -> str:
     """Everything that shapes a node's output; unchanged hash → nothing to regenerate."""
@@ -58,8 +69,7 @@ def inputs_hash(spec: ServiceSpec, model: str) -> str:
 
 
 def load_spec(deps: Deps, run_id: str, node_id: str) -> ServiceSpec:
-    raw = deps.history.snapshot(deps.history.run_snapshot_id(run_id))
-    project = parse_graph(raw, max_nodes=deps.settings.max_graph_nodes)
+    project = snapshot_project(deps, deps.history.run_snapshot_id(run_id))
     return build_service_spec(project.graph, node_id, project.project.name)
 
 
@@ -88,9 +98,7 @@ def ask_for_files(
         produced.attempts += 1
         produced.cached = answer.cached
         produced.answered_model = completion.model
-        produced.prompt_tokens += 0 if answer.cached else completion.usage.prompt_tokens
-        produced.completion_tokens += 0 if answer.cached else completion.usage.completion_tokens
-        produced.cost_usd += answer.cost_usd
+        produced.count(answer)
         try:
             produced.files = parse_files(
                 completion.content,
@@ -109,10 +117,24 @@ def ask_for_files(
             request, purpose = _request(deps, job.model, messages), "repair"
 
 
+def _plan(deps: Deps, job: NodeJob, spec: ServiceSpec) -> tuple[Plan, Answer]:
+    request = _request(deps, job.model, plan_messages(spec))
+    ctx = CallContext(job.run_id, job.project_id, job.node_id, job.user_id, "plan")
+    answer = ask(deps, request, ctx)
+    return parse_plan(answer.completion.content), answer
+
+
 def produce_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
+    """The node's files: the built-in scaffold, or the model's (after a file plan in
+    multi-step mode)."""
     if job.model == BUILTIN_MODEL:
         return Produced(files=render_service(spec), answered_model=BUILTIN_MODEL, attempts=1)
-    return ask_for_files(deps, job, generation_messages(spec))
+    if not job.multi_step:
+        return ask_for_files(deps, job, generation_messages(spec))
+    plan, answer = _plan(deps, job, spec)
+    produced = ask_for_files(deps, job, files_messages(spec, plan))
+    produced.count(answer)
+    return produced
 
 
 def _record(
@@ -161,11 +183,23 @@ def record_failure(deps: Deps, job: NodeJob, error: CodegenError | str) -> Gener
     return record
 
 
+def _resume(deps: Deps, job: NodeJob, done: GenerationRecord) -> GenerationRecord:
+    """Point the node at its recorded generation when a blip struck after the record was
+    written but before the node was (else validation finds nothing and the node fails)."""
+    nodes = {n.node_id: n for n in deps.history.run_nodes(job.run_id)}
+    node = nodes.get(job.node_id)
+    if done.status is ServiceStatus.SUCCEEDED and node is not None and node.generation_id is None:
+        deps.history.set_node(
+            job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=done.id
+        )
+    return done
+
+
 def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
     """Generate one node for a run. Retryable errors propagate; others are recorded."""
     existing = deps.history.generation_by_key(f"{job.run_id}:{job.node_id}:generate")
-    if existing is not None:
-        return existing  # a redelivered task: the work is done
+    if existing is not None:  # retried or redelivered: the work is done
+        return _resume(deps, job, existing)
     spec = load_spec(deps, job.run_id, job.node_id)
     ihash = inputs_hash(spec, job.model)
     last = deps.history.latest_generation(job.project_id, job.node_id, succeeded=True)
