@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from codegen_tasks.errors import HistoryError
 from codegen_tasks.history.repository import History
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_UPGRADE_LOCK = threading.Lock()
 _LOCK_ID = 0x636F6467  # advisory lock id: one migrator at a time on PostgreSQL
 
 
@@ -54,7 +56,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; safe to call from several processes at once."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as conn:
+        # Alembic keeps its running migration in module globals: one thread at a time
+        # (a thread-pool worker's first tasks all open the history at once).
+        with _UPGRADE_LOCK, engine.begin() as conn:
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
             config.attributes["connection"] = conn
