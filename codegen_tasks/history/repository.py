@@ -238,17 +238,14 @@ class History:
                 .where(RunNodeRow.run_id == run_id)
                 .order_by(RunNodeRow.service_name)
             )
-            return [
-                RunNode(
-                    node_id=r.node_id,
-                    service_name=r.service_name,
-                    status=ServiceStatus(r.status),
-                    streamed_tokens=r.streamed_tokens,
-                    generation_id=r.generation_id,
-                    error=r.error,
-                )
-                for r in rows
-            ]
+            return [_run_node(r) for r in rows]
+
+    def run_node(self, run_id: str, node_id: str) -> RunNode:
+        with self._session() as s:
+            row = s.get(RunNodeRow, (run_id, node_id))
+            if row is None:
+                raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
+            return _run_node(row)
 
     def runs_of_batch(self, batch_id: str) -> list[RunInfo]:
         with self._session() as s:
@@ -460,6 +457,17 @@ class History:
                 )
                 for key, calls, cached, pt, ct, cost in s.execute(query.order_by(column))
             ]
+
+
+def _run_node(row: RunNodeRow) -> RunNode:
+    return RunNode(
+        node_id=row.node_id,
+        service_name=row.service_name,
+        status=ServiceStatus(row.status),
+        streamed_tokens=row.streamed_tokens,
+        generation_id=row.generation_id,
+        error=row.error,
+    )
 
 
 def _generation(row: GenerationRow) -> GenerationRecord:

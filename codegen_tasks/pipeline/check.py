@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from codegen_tasks.contracts import contract_levels, discover_contracts
-from codegen_tasks.errors import NotFoundError
+from codegen_tasks.contracts import ContractLevels, contract_levels, discover_contracts
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
 from codegen_tasks.messages import (
@@ -25,11 +24,14 @@ from codegen_tasks.validation.typescript import TypeScriptReport
 
 
 def combine(
-    spec: ServiceSpec, files: list[GeneratedFile], ts: TypeScriptReport | None
+    spec: ServiceSpec,
+    files: list[GeneratedFile],
+    ts: TypeScriptReport | None,
+    levels: ContractLevels | None = None,
 ) -> ValidationResult:
     """The six levels from the deterministic checks; a level not run stays None."""
     structural = structural_findings(files)
-    levels = contract_levels(spec, files)
+    levels = levels or contract_levels(spec, files)
     warnings = list(levels.warnings)
     ts_passed: bool | None = None
     build_passed: bool | None = None
@@ -59,9 +61,13 @@ def _skipped(reason: str) -> Finding:
     )
 
 
-def validate_files(deps: Deps, spec: ServiceSpec, files: list[GeneratedFile]) -> ValidationResult:
+def validate_files(
+    deps: Deps, spec: ServiceSpec, files: list[GeneratedFile]
+) -> tuple[ValidationResult, list[Contract]]:
+    """The validation result and the contracts its discovery found (kept, not redone)."""
     report = deps.typescript.check(files) if deps.typescript is not None else None
-    return combine(spec, files, report)
+    levels = contract_levels(spec, files)
+    return combine(spec, files, report, levels), levels.contracts.contracts
 
 
 def summary(result: ValidationResult) -> str:
@@ -74,17 +80,25 @@ def summary(result: ValidationResult) -> str:
 def _run_generation(
     deps: Deps, run_id: str, node_id: str
 ) -> tuple[ServiceStatus, GenerationRecord | None]:
-    node = next((n for n in deps.history.run_nodes(run_id) if n.node_id == node_id), None)
-    if node is None:
-        raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
+    node = deps.history.run_node(run_id, node_id)
     if node.generation_id is None:
         return node.status, None
     return node.status, deps.history.generation(node.generation_id)
 
 
 def _record_validation(
-    deps: Deps, run_id: str, generation: GenerationRecord, result: ValidationResult, key: str
+    deps: Deps,
+    run_id: str,
+    generation: GenerationRecord,
+    checked: tuple[ValidationResult, list[Contract]],
+    key: str,
 ) -> None:
+    result, contracts = checked
+    deps.history.record_contracts(
+        ContractsRecord(
+            generation_id=generation.id, node_id=generation.node_id, contracts=contracts
+        )
+    )
     deps.history.record_validation(
         ValidationRecord(
             id=deps.ids(),
@@ -113,8 +127,8 @@ def validate_in_run(
         return deps.history.validation_for(generation.id)
     spec = load_spec(deps, run_id, node_id)
     files = read_bundle(deps.store, generation.bundle_uri)
-    result = validate_files(deps, spec, files)
-    _record_validation(deps, run_id, generation, result, "validate")
+    result, contracts = validate_files(deps, spec, files)
+    _record_validation(deps, run_id, generation, (result, contracts), "validate")
     for attempt in range(1, deps.settings.feedback_attempts + 1):
         if result.passed:
             break
@@ -125,12 +139,12 @@ def validate_in_run(
         deps.history.set_node(
             run_id, node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=generation.id
         )
-        result = validate_files(deps, spec, files)
-        _record_validation(deps, run_id, generation, result, f"validate:fix{attempt}")
+        result, contracts = validate_files(deps, spec, files)
+        _record_validation(deps, run_id, generation, (result, contracts), f"validate:fix{attempt}")
     if ai_review:
         ctx = CallContext(run_id, generation.project_id, node_id, generation.user_id, "review")
         result = with_review(deps, ctx, generation.model, spec.name, files, result)
-        _record_validation(deps, run_id, generation, result, "validate:review")
+        _record_validation(deps, run_id, generation, (result, contracts), "validate:review")
     if result.passed:
         deps.history.set_node(run_id, node_id, ServiceStatus.DISCOVERING, deps.clock())
     else:
@@ -143,15 +157,18 @@ def validate_in_run(
 def discover_in_run(
     deps: Deps, run_id: str, node_id: str, *, ai_describe: bool = False
 ) -> list[Contract]:
-    """Discover and store a node's contracts (AI descriptions added on request); the node
-    succeeds if nothing failed before."""
+    """The node's contracts, as validation discovered them (discovered here when validation
+    stored none), AI descriptions added on request; the node succeeds if nothing failed."""
     status, generation = _run_generation(deps, run_id, node_id)
     if generation is None or generation.bundle_uri is None:
         return []
-    if status in (ServiceStatus.SKIPPED, ServiceStatus.SUCCEEDED):
-        return deps.history.contracts_for(generation.id)
+    stored = deps.history.contracts_for(generation.id)
+    if status in (ServiceStatus.SKIPPED, ServiceStatus.SUCCEEDED) or (stored and not ai_describe):
+        if status is ServiceStatus.DISCOVERING:
+            deps.history.set_node(run_id, node_id, ServiceStatus.SUCCEEDED, deps.clock())
+        return stored
     files = read_bundle(deps.store, generation.bundle_uri)
-    contracts = discover_contracts(files).contracts
+    contracts = stored or discover_contracts(files).contracts
     if ai_describe:
         ctx = CallContext(run_id, generation.project_id, node_id, generation.user_id, "discover")
         name = generation.service_name
