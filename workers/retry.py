@@ -5,12 +5,12 @@ failing at once with their data."""
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import Task
+from celery.utils.time import get_exponential_backoff_interval
 
 from codegen_tasks.errors import CodegenError, TaskFailedError
 from codegen_tasks.settings import Settings, get_settings
@@ -31,9 +31,15 @@ RETRY_OPTIONS: dict[str, Any] = {
 
 
 def backoff_s(settings: Settings, retries: int) -> float:
-    """Full jitter over `factor * 2**retries`, capped at CODEGEN_RETRY_BACKOFF_MAX_S."""
-    ceiling = min(settings.retry_backoff_max_s, settings.retry_backoff_s * 2**retries)
-    return random.uniform(0, ceiling)
+    """Celery's `retry_backoff` formula (full jitter over `factor * 2**retries`, capped at
+    CODEGEN_RETRY_BACKOFF_MAX_S), computed in milliseconds so sub-second factors work."""
+    millis = get_exponential_backoff_interval(
+        factor=max(1, round(settings.retry_backoff_s * 1000)),
+        retries=retries,
+        maximum=round(settings.retry_backoff_max_s * 1000),
+        full_jitter=True,
+    )
+    return float(millis) / 1000
 
 
 def countdown_for(retries: int, exc: CodegenError, settings: Settings | None = None) -> float:

@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
+from codegen_tasks.cli.common import (
+    JSON_OPTION,
+    NODE_OPTION,
+    PROJECT_OPTION,
+    console,
+    deps,
+    emit_json,
+    errors_exit,
+)
 from codegen_tasks.cli.display import run_table
 from codegen_tasks.errors import NotFoundError
 from codegen_tasks.graph import parse_graph
@@ -28,9 +36,9 @@ def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> No
 
 
 def export(
-    project: str = typer.Option(..., "--project", help="Project id."),
+    project: str = PROJECT_OPTION,
     out: Path = typer.Option(..., "--out", help="Directory to write one folder per service."),
-    node: str | None = typer.Option(None, "--node", help="Only this node id."),
+    node: str | None = NODE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write the latest successful bundle of every service to a directory."""
@@ -63,8 +71,8 @@ def export(
 
 
 def validate(
-    project: str = typer.Option(..., "--project", help="Project id."),
-    node: str | None = typer.Option(None, "--node", help="Only this node id."),
+    project: str = PROJECT_OPTION,
+    node: str | None = NODE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Validate the latest bundles of a project (all six levels, compiled in one batch)."""
@@ -94,8 +102,8 @@ def validate(
 
 
 def contracts(
-    project: str = typer.Option(..., "--project", help="Project id."),
-    node: str | None = typer.Option(None, "--node", help="Only this node id."),
+    project: str = PROJECT_OPTION,
+    node: str | None = NODE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Discover the message contracts of the latest bundles."""

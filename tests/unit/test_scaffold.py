@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from codegen_tasks.services import ServiceSpec, build_service_spec, called_targe
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation.structural import strip_comments, structural_findings
 from codegen_tasks.validation.toolchain import pinned_versions
+from tests.examples import SHOP_GRAPH
 
-SHOP = Path(__file__).resolve().parents[2].parent / "shared/examples/shop.graph.json"
+SHOP = SHOP_GRAPH
 
 
 def shop_specs() -> dict[str, ServiceSpec]:
