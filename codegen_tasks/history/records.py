@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from codegen_tasks.messages import Contract, ServiceStatus, ValidationResult
 
@@ -16,7 +17,10 @@ class FileEntry(BaseModel):
 
 
 class GenerationRecord(BaseModel):
-    """One generation of one node. `idempotency_key` makes redelivery harmless."""
+    """One generation of one node (the `codegen.generate_service` result, camelCase on the
+    wire). `idempotency_key` makes redelivery harmless."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     id: str
     idempotency_key: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
 from codegen_tasks.services import ServiceSpec, build_service_spec
 from codegen_tasks.settings import BUILTIN_MODEL
 from codegen_tasks.storage.bundles import write_bundle
+
+log = logging.getLogger("codegen_tasks.pipeline")
 
 
 @dataclass(frozen=True)
@@ -209,14 +212,17 @@ def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
         )
         return last.model_copy(update={"status": ServiceStatus.SKIPPED})
     deps.history.set_node(job.run_id, job.node_id, ServiceStatus.GENERATING, deps.clock())
+    log.info("Generating code for service: %s", spec.name)
     started = time.monotonic()
     try:
         produced = produce_files(deps, job, spec)
     except CodegenError as exc:
         if exc.retryable:
             raise
+        log.warning("Code generation failed for %s: %s", spec.name, exc.message)
         return record_failure(deps, job, exc)
     record = store_generation(deps, job, spec, produced, started)
+    log.info("Code generation successful for %s (%d files)", spec.name, len(produced.files))
     deps.history.set_node(
         job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=record.id
     )
