@@ -41,9 +41,10 @@ def test_worker_killed_mid_generation_is_redelivered_once(
     start_worker: Callable[..., Worker],
     background_cli: Callable[..., BackgroundCli],
 ) -> None:
-    # The killed call's single-flight lock lives timeout + 30 s (33 s): the redelivered task
-    # waits for it, so the visibility timeout must be longer, or the task is delivered again
-    # while it waits (the trade-off in RELIABILITY.md). 36 s instead of 4 h keeps this short.
+    # The killed call's single-flight lock lapses within its 10 s lease (renewed only while its
+    # holder lives) and the redelivered task waits for it, so the visibility timeout must be
+    # longer, or the task is delivered again while it waits (the trade-off in RELIABILITY.md).
+    # 36 s instead of 4 h keeps this short.
     redelivery = {"CODEGEN_VISIBILITY_TIMEOUT_S": "36", "OPENROUTER_TIMEOUT_S": "3"}
     env = services_env(scaffold_server, private_redis.url, postgres_url, s3_bucket, **redelivery)
     scaffold_server.enqueue(Hang(60))  # the first model call hangs until the worker dies

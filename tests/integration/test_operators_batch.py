@@ -99,8 +99,8 @@ def test_killed_batch_resumes_without_redoing_finished_work(
         CODEGEN_REDIS_URL=redis_url,
         CODEGEN_DATABASE_URL=postgres_url,
         CODEGEN_VALIDATE_TYPESCRIPT="false",
-        # a killed worker's single-flight lock on a prompt outlives it by the LLM timeout
-        # (+30 s); keep that short so the rerun's wait for it is short too
+        # a killed worker's single-flight lock on a prompt lapses within its lease; a short
+        # LLM timeout also bounds how long any lock may be held
         OPENROUTER_TIMEOUT_S="5",
     )
     history = open_history(postgres_url)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -60,3 +63,34 @@ def test_degrading_cache_on_closed_port_is_silent() -> None:
         assert acquired
     assert cache.stats() == {}
     assert cache.degraded
+
+
+def test_a_live_holder_keeps_its_lock_past_the_lease(redis_url: str) -> None:
+    holder, other = RedisCache(redis_url, lease_s=1), RedisCache(redis_url, lease_s=1)
+    with holder.lock("codegen:test:lease", 60) as held:
+        assert held
+        time.sleep(2.5)
+        with other.lock("codegen:test:lease", 60) as taken:
+            assert not taken
+
+
+def test_a_dead_holders_lock_is_free_within_a_lease(redis_url: str) -> None:
+    """A worker killed mid-call leaves its lock; it lapses after one lease, not the TTL."""
+    script = (
+        "import os, sys\n"
+        "from codegen_tasks.cache.redis_cache import RedisCache\n"
+        "lock = RedisCache(sys.argv[1], lease_s=1).lock('codegen:test:dead', 300)\n"
+        "assert lock.__enter__()\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, redis_url], check=True, timeout=30)
+    other = RedisCache(redis_url)
+    with other.lock("codegen:test:dead", 60) as taken:
+        assert not taken
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with other.lock("codegen:test:dead", 60) as taken:
+            if taken:
+                return
+        time.sleep(0.1)
+    raise AssertionError("the dead holder's lock was not freed within a lease")
