@@ -128,7 +128,11 @@ def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
 def validate_service(self: Task, payload: JSON) -> JSON | None:
     request = ValidatePayload.model_validate(payload)
     if request.node_id is None:
-        return {"services": latest.validate_project(deps(), request.project_id)}
+        return {
+            "services": latest.validate_project(
+                deps(), request.project_id, ai_review=request.ai_review
+            )
+        }
     node_id = request.node_id
     if request.run_id is not None:
         run_id = request.run_id
@@ -137,7 +141,10 @@ def validate_service(self: Task, payload: JSON) -> JSON | None:
         )
     else:
         result = run_with_retries(
-            self, lambda: latest.validate_latest(deps(), request.project_id, node_id)
+            self,
+            lambda: latest.validate_latest(
+                deps(), request.project_id, node_id, ai_review=request.ai_review
+            ),
         )
     return result.wire() if result is not None else None
 
@@ -146,7 +153,10 @@ def validate_service(self: Task, payload: JSON) -> JSON | None:
 def validate_project(self: Task, payload: JSON) -> JSON:
     request = ValidatePayload.model_validate(payload)
     services = run_with_retries(
-        self, lambda: latest.validate_project(deps(), request.project_id, request.node_id)
+        self,
+        lambda: latest.validate_project(
+            deps(), request.project_id, request.node_id, ai_review=request.ai_review
+        ),
     )
     return {"projectId": request.project_id, "services": services}
 

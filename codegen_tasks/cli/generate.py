@@ -30,8 +30,16 @@ from codegen_tasks.settings import get_settings
 POLL_S = 0.25
 
 
+MAX_GRAPH_FILE_BYTES = 16 * 1024 * 1024
+
+
 def _read_graph(path: Path) -> dict[str, object]:
     try:
+        size = path.stat().st_size
+        if size > MAX_GRAPH_FILE_BYTES:
+            raise PayloadError(
+                f"graph {path.name} is {size} bytes; the limit is {MAX_GRAPH_FILE_BYTES}"
+            )
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # ValueError: bad UTF-8, bad JSON, huge integers
         raise PayloadError(f"cannot read graph {path.name}: {str(exc)[:200]}") from exc

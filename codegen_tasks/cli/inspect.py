@@ -73,11 +73,14 @@ def export(
 def validate(
     project: str = PROJECT_OPTION,
     node: str | None = NODE_OPTION,
+    ai_review: bool = typer.Option(
+        False, "--ai-review", help="Add an AI code review (warnings only) with the run's model."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Validate the latest bundles of a project (all six levels, compiled in one batch)."""
     with errors_exit(as_json):
-        services = latest.validate_project(deps(), project, node)
+        services = latest.validate_project(deps(), project, node, ai_review=ai_review)
     if as_json:
         emit_json({"projectId": project, "services": services})
     else:

@@ -18,8 +18,10 @@ from codegen_tasks.messages import (
     ValidationLevel,
     ValidationResult,
 )
+from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.check import combine
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.review import with_review
 from codegen_tasks.services import build_service_spec
 from codegen_tasks.storage.bundles import read_bundle
 
@@ -56,20 +58,21 @@ def _record(deps: Deps, generation: GenerationRecord, result: ValidationResult) 
     )
 
 
-def validate_latest(deps: Deps, project_id: str, node_id: str) -> ValidationResult:
-    project = _project(deps, project_id)
-    spec = build_service_spec(project.graph, node_id, project.project.name)
-    generation, files = _bundle(deps, project_id, node_id)
-    report = deps.typescript.check(files) if deps.typescript is not None else None
-    result = combine(spec, files, report)
-    _record(deps, generation, result)
-    return result
+def validate_latest(
+    deps: Deps, project_id: str, node_id: str, *, ai_review: bool = False
+) -> ValidationResult:
+    """Validate one node's latest bundle (NotFoundError when it has none)."""
+    found = validate_project(deps, project_id, node_id, ai_review=ai_review)
+    if not found or "validation" not in found[0]:
+        raise NotFoundError(f"node {node_id!r} of project {project_id!r} has no generated bundle")
+    return ValidationResult.model_validate(found[0]["validation"])
 
 
 def validate_project(
-    deps: Deps, project_id: str, node_id: str | None = None
+    deps: Deps, project_id: str, node_id: str | None = None, *, ai_review: bool = False
 ) -> list[dict[str, Any]]:
-    """Validate every generated service of a project, compiling them in one batch."""
+    """Validate every generated service of a project, compiling them in one batch; the
+    optional AI review adds warnings."""
     project = _project(deps, project_id)
     nodes = [n for n in project.graph.code_nodes() if node_id in (None, n.id)]
     bundles: dict[str, tuple[GenerationRecord, list[GeneratedFile]]] = {}
@@ -91,6 +94,9 @@ def validate_project(
         generation, files = bundles[node.id]
         spec = build_service_spec(project.graph, node.id, project.project.name)
         result = combine(spec, files, reports.get(node.id))
+        if ai_review:
+            ctx = CallContext(None, project_id, node.id, generation.user_id, "review")
+            result = with_review(deps, ctx, generation.model, node.name, files, result)
         _record(deps, generation, result)
         out.append({"nodeId": node.id, "serviceName": node.name, "validation": result.wire()})
     return out + missing

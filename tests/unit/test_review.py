@@ -96,3 +96,27 @@ def test_a_run_with_review_keeps_its_verdicts_and_gets_descriptions(make_deps: M
     assert any(w.message == "AI review: add input checks" for w in users.validation.warnings)
     register = next(c for c in users.contracts if c.pattern == "users.register")
     assert register.description == "Signs up"
+
+
+def test_validating_latest_bundles_with_review(make_deps: MakeDeps) -> None:
+    from codegen_tasks.pipeline.latest import validate_latest, validate_project
+    from codegen_tasks.testing.echo import scaffold_answer
+    from tests.drive import run_project
+    from tests.unit.test_pipeline import payload
+
+    def model(request: CompletionRequest) -> str:
+        if "You review" in request.messages[0].content:
+            return json.dumps({"errors": [{"level": "build", "message": "no Dockerfile"}]})
+        return scaffold_answer(request.model_dump())
+
+    deps = make_deps(ScriptedLLM(model))
+    run = run_project(deps, payload())
+    services = validate_project(deps, run.project_id, ai_review=True)
+    assert len(services) == len(run.services)
+    for service in services:
+        validation = ValidationResult.model_validate(service["validation"])
+        assert validation.passed
+        assert [w.message for w in validation.warnings][-1] == "AI review: no Dockerfile"
+    users = next(s for s in run.services if s.service_name == "users")
+    plain = validate_latest(deps, run.project_id, users.node_id)
+    assert plain.passed and not any(w.message.startswith("AI review") for w in plain.warnings)
