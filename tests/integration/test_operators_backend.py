@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ import requests
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.examples import SHOP_CODE_NODES, SHOP_GRAPH
+from tests.fixtures.faults import wait_until
 from tests.fixtures.openrouter import TEST_API_KEY
 from tests.fixtures.workers import ROOT, Worker, clean_env, run_cli
 
@@ -34,16 +34,6 @@ def readme_block(marker: str) -> Any:
     found = re.search(rf"<!-- {marker} -->\s*```json\n(.*?)```", text, re.S)
     assert found, marker
     return json.loads(found.group(1))
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 120, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_readme_raw_message_runs_on_a_real_worker(
@@ -70,18 +60,19 @@ def test_readme_raw_message_runs_on_a_real_worker(
         meta = json.loads(raw) if raw else {}
         return meta if meta.get("status") in ("SUCCESS", "FAILURE") else None
 
-    meta = wait_for(result, what="the task's result")
+    meta = wait_until(result, timeout=120, what="the task's result")
     assert meta["status"] == "SUCCESS", meta
     assert meta["result"]["projectId"] == "p-hello"
     run_id = meta["result"]["runId"]
     status = run_cli(["status", run_id, "--json"], env, tmp_path)
     assert status.returncode in (0, 1), status.stderr
-    done = wait_for(
+    done = wait_until(
         lambda: (
             (r := json.loads(run_cli(["status", run_id, "--json"], env, tmp_path).stdout))
             and r["status"] != "running"
             and r
         ),
+        timeout=120,
         what="the run",
     )
     assert done["status"] == "succeeded" and done["services"][0]["serviceName"] == "greeter"
@@ -136,7 +127,7 @@ def flower(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, tuple[str, str
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _up(url, auth), timeout=60, what="flower")
+        wait_until(lambda: _up(url, auth), timeout=60, what="flower")
         yield url, auth
     finally:
         process.terminate()
@@ -190,7 +181,7 @@ def test_flower_shows_names_safe_summaries_progress_and_metrics(
             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         backend = redis.Redis.from_url(redis_url)
-        progress = wait_for(lambda: _progress_states(backend), timeout=120, what="PROGRESS")
+        progress = wait_until(lambda: _progress_states(backend), timeout=120, what="PROGRESS")
         out, err = cli.communicate(timeout=300)
         backend.close()
     assert cli.returncode == 0, err
@@ -198,13 +189,14 @@ def test_flower_shows_names_safe_summaries_progress_and_metrics(
     assert json.loads(out)["status"] == "succeeded"
 
     assert requests.get(f"{url}/api/tasks", timeout=10).status_code == 401
-    tasks = wait_for(
+    tasks = wait_until(
         lambda: (
             (t := requests.get(f"{url}/api/tasks", auth=auth, timeout=10).json())
             and sum(v["name"] == "codegen.discover_contracts" for v in t.values())
             == SHOP_CODE_NODES
             and t
         ),
+        timeout=120,
         what="flower's task list",
     )
     names = {t["name"] for t in tasks.values()}
