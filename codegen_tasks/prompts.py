@@ -8,7 +8,7 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.llm.base import ChatMessage
 from codegen_tasks.services import DependencySpec, ServiceSpec
 
-PROMPT_VERSION = "2026-11.1"
+PROMPT_VERSION = "2026-11.2"
 
 SYSTEM_PROMPT = """You are a senior backend engineer who writes production NestJS microservices \
 in TypeScript.
@@ -31,7 +31,7 @@ Generation rules:
    the patterns listed for that dependency.
 5. Use only @nestjs/common, @nestjs/core, @nestjs/microservices, rxjs, reflect-metadata and
    node's standard library. The code must compile with `tsc --strict` (experimentalDecorators,
-   emitDecoratorMetadata). No `any` where a type is known; no placeholders or TODOs.
+   emitDecoratorMetadata). No `any` where a type is known; no placeholder code or to-do notes.
 6. Gateways are hybrid apps: NestFactory.create plus connectMicroservice, HTTP routes with
    @Controller/@Get/@Post from @nestjs/common forwarding to the dependency clients, and GET /health.
 """
