@@ -1,11 +1,11 @@
 """Test doubles shipped with the package: a fake OpenRouter server speaking real HTTP."""
 
-from codegen_tasks.testing.fake_openrouter import (
+from codegen_tasks.testing.fake_openrouter import FakeOpenRouter
+from codegen_tasks.testing.openrouter_protocol import (
     MODEL_CATALOG,
     Behaviour,
     EmptyChoices,
     ErrorBody200,
-    FakeOpenRouter,
     Hang,
     HttpError,
     MidStreamError,

@@ -8,37 +8,13 @@ from collections.abc import Callable
 
 from codegen_tasks.testing.openrouter_http import FakeOpenRouterServer
 from codegen_tasks.testing.openrouter_protocol import (
-    MODEL_CATALOG,
     PREFIX,
     Behaviour,
     Body,
-    EmptyChoices,
-    ErrorBody200,
-    Hang,
-    HttpError,
-    MidStreamError,
     RecordedRequest,
     Reply,
-    StreamCut,
-    Truncated,
     default_responder,
 )
-
-__all__ = [
-    "MODEL_CATALOG",
-    "Behaviour",
-    "EmptyChoices",
-    "ErrorBody200",
-    "FakeOpenRouter",
-    "Hang",
-    "HttpError",
-    "MidStreamError",
-    "RecordedRequest",
-    "Reply",
-    "StreamCut",
-    "Truncated",
-    "default_responder",
-]
 
 
 class FakeOpenRouter:
