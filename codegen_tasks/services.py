@@ -20,6 +20,11 @@ BLUEPRINT_ACTIONS: dict[str, tuple[str, ...]] = {
 DEFAULT_ACTIONS = BLUEPRINT_ACTIONS["crud"]
 HEALTH_ACTION = "health"
 
+# Where a bundle keeps its SQL migrations (applied in file-name order) and which database
+# kinds are SQL. Generators write them; the runtime check applies them to a throwaway database.
+MIGRATIONS_DIR = "migrations"
+SQL_DATABASE_TYPES = frozenset({"postgresql", "mysql"})
+
 
 class SpecModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)

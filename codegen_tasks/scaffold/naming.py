@@ -37,6 +37,11 @@ def constant(name: str) -> str:
     return f"N{text}" if text[0].isdigit() else text
 
 
+def database_url_env(database_name: str) -> str:
+    """The env variable with a DATABASE dependency's connection URL: `orders-db` → `ORDERS_DB_URL`."""
+    return f"{constant(database_name)}_URL"
+
+
 def kebab(name: str) -> str:
     """`findAll` → `find-all` (URL path segments, file names)."""
     return "-".join(w.lower() for w in _words(name))
