@@ -38,7 +38,7 @@ def constant(name: str) -> str:
 
 
 def database_url_env(database_name: str) -> str:
-    """The env variable with a DATABASE dependency's connection URL: `orders-db` → `ORDERS_DB_URL`."""
+    """Env variable with a DATABASE dependency URL: `orders-db` → `ORDERS_DB_URL`."""
     return f"{constant(database_name)}_URL"
 
 
