@@ -106,6 +106,16 @@ class StorageError(CodegenError):
         self.retryable = retryable
 
 
+class ExportError(CodegenError):
+    """An export cannot be done safely (a symlink, a path outside DIR, a bad record, git)."""
+
+    code = "export_error"
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message, path=path)
+        self.path = path
+
+
 class CacheError(CodegenError):
     """The cache is unreachable. Callers degrade to uncached work."""
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from codegen_tasks.cli import admin, batch, generate, inspect, report
+from codegen_tasks.cli import admin, batch, export, generate, inspect, report
 
 app = typer.Typer(
     name="codegen",
@@ -17,7 +17,7 @@ app = typer.Typer(
 app.command()(generate.generate)
 app.command()(batch.regenerate)
 app.command()(inspect.status)
-app.command()(inspect.export)
+app.command()(export.export)
 app.command()(inspect.validate)
 app.command()(inspect.contracts)
 app.command()(inspect.costs)

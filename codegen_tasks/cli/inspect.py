@@ -1,9 +1,8 @@
-"""Read-side commands: status, export, validate, contracts, costs."""
+"""Read-side commands: status, validate, contracts, costs."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -18,11 +17,9 @@ from codegen_tasks.cli.common import (
     errors_exit,
 )
 from codegen_tasks.cli.display import run_table
-from codegen_tasks.errors import NotFoundError
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.pipeline import latest
 from codegen_tasks.pipeline.project import run_result
-from codegen_tasks.storage.bundles import export_bundle, read_bundle
 
 
 def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
@@ -33,41 +30,6 @@ def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> No
         emit_json(result.wire())
     else:
         console.print(run_table(result))
-
-
-def export(
-    project: str = PROJECT_OPTION,
-    out: Path = typer.Option(..., "--out", help="Directory to write one folder per service."),
-    node: str | None = NODE_OPTION,
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Write the latest successful bundle of every service to a directory."""
-    with errors_exit(as_json):
-        d = deps()
-        graph = parse_graph(d.history.latest_snapshot(project)).graph
-        written = []
-        for code_node in graph.code_nodes():
-            if node not in (None, code_node.id):
-                continue
-            generation = d.history.latest_generation(project, code_node.id, succeeded=True)
-            if generation is None or generation.bundle_uri is None:
-                raise NotFoundError(f"{code_node.name} has no successful generation to export")
-            files = read_bundle(d.store, generation.bundle_uri)
-            target = out / code_node.name
-            export_bundle(files, target)
-            written.append(
-                {
-                    "nodeId": code_node.id,
-                    "serviceName": code_node.name,
-                    "path": str(target),
-                    "files": len(files),
-                }
-            )
-    if as_json:
-        emit_json({"projectId": project, "exported": written})
-    else:
-        for item in written:
-            console.print(f"{item['serviceName']}: {item['files']} files → {item['path']}")
 
 
 def validate(
