@@ -22,6 +22,7 @@ from codegen_tasks.messages import (
     ContractsPayload,
     GenerateProjectPayload,
     GenerateServicePayload,
+    MergeBundlePayload,
     Message,
     RegenerateProjectsPayload,
     ValidatePayload,
@@ -36,6 +37,7 @@ TASKS: dict[str, type[Message]] = {
     "codegen.discover_contracts": ContractsPayload,
     "codegen.validate_contracts": ContractsPayload,
     "codegen.regenerate_projects": RegenerateProjectsPayload,
+    "codegen.merge_bundle": MergeBundlePayload,
 }
 SUMMARY_FIELDS = (
     "projectId", "nodeId", "runId", "batchId", "aiModel", "forceRegenerate", "stream",
@@ -172,3 +174,6 @@ class CodegenClient:
 
     def regenerate_projects(self, payload: Payload) -> str:
         return self.enqueue("codegen.regenerate_projects", payload)
+
+    def merge_bundle(self, payload: Payload) -> str:
+        return self.enqueue("codegen.merge_bundle", payload)

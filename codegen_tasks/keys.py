@@ -19,9 +19,14 @@ def cache_stats_key() -> str:
     return f"{REDIS_PREFIX}:llm-cache-stats"
 
 
+def project_prefix(project_id: str) -> str:
+    """Every object of one project lives under this prefix."""
+    return f"projects/{project_id}/"
+
+
 def bundle_prefix(project_id: str, node_id: str, bundle_hash: str) -> str:
     """Where one bundle lives: content-addressed, so a redelivered task rewrites the same keys."""
-    return f"projects/{project_id}/nodes/{node_id}/bundles/{bundle_hash}"
+    return f"{project_prefix(project_id)}nodes/{node_id}/bundles/{bundle_hash}"
 
 
 def bundle_file_key(prefix: str, path: str) -> str:

@@ -71,6 +71,19 @@ class RegenerateProjectsPayload(Message):
     batch_id: str | None = Field(default=None, max_length=64)  # resume this batch
 
 
+class MergeBundlePayload(Message):
+    """`codegen.merge_bundle`: merge a user's bundle with the new one, base = what they started
+    from. Every URI names a bundle of this project in the object store; `newBundleUri` absent
+    → the node's latest successful generation."""
+
+    metadata: Metadata = Field(default_factory=Metadata)
+    project_id: str
+    node_id: str
+    base_bundle_uri: str
+    user_bundle_uri: str
+    new_bundle_uri: str | None = None
+
+
 class BatchRun(Message):
     project_id: str
     run_id: str

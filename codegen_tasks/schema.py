@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from codegen_tasks.client import TASKS
+from codegen_tasks.export.bundles import MergeBundleResult
 from codegen_tasks.history.records import GenerationRecord
 from codegen_tasks.messages import (
     ContractSet,
@@ -33,6 +34,7 @@ RESULTS: dict[str, Any] = {
     "codegen.discover_contracts": ContractSet,
     "codegen.validate_contracts": ContractVerdict,
     "codegen.regenerate_projects": RegenerateProjectsResult,
+    "codegen.merge_bundle": MergeBundleResult,
 }
 
 

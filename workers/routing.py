@@ -17,6 +17,7 @@ TASK_ROUTES: dict[str, dict[str, Any]] = {
     "codegen.generate_project": {"queue": CONTROL_QUEUE},
     "codegen.finalize_run": {"queue": CONTROL_QUEUE},
     "codegen.regenerate_projects": {"queue": CONTROL_QUEUE},
+    "codegen.merge_bundle": {"queue": CONTROL_QUEUE},
 }
 
 ALL_QUEUES = (LLM_QUEUE, CHECK_QUEUE, CONTROL_QUEUE)

@@ -7,11 +7,13 @@ from typing import Any
 
 from celery import Task, chain, chord, group
 
+from codegen_tasks.export.bundles import merge_bundles
 from codegen_tasks.messages import (
     BatchRun,
     ContractsPayload,
     GenerateProjectPayload,
     GenerateServicePayload,
+    MergeBundlePayload,
     RegenerateProjectsPayload,
     RegenerateProjectsResult,
     ValidatePayload,
@@ -186,6 +188,13 @@ def validate_contracts(self: Task, payload: JSON) -> JSON:
         self, lambda: latest.verify_contracts(deps(), request.project_id, request.node_id)
     )
     return verdict.wire()
+
+
+@app.task(name="codegen.merge_bundle", **RETRY_OPTIONS)
+def merge_bundle(self: Task, payload: JSON) -> JSON:
+    """The export's per-file merge of a user's bundle with the new one, stored as a bundle."""
+    request = MergeBundlePayload.model_validate(payload)
+    return run_with_retries(self, lambda: merge_bundles(deps(), request)).wire()
 
 
 @app.task(name="codegen.finalize_run", **RETRY_OPTIONS)
