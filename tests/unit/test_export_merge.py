@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from codegen_tasks.export.bundles import merged_files
+from codegen_tasks.errors import NotFoundError, PayloadError
+from codegen_tasks.export.bundles import merge_bundles, merged_files
 from codegen_tasks.export.merge import (
     FileAction,
     conflicts,
@@ -16,6 +17,11 @@ from codegen_tasks.export.merge import (
     summary,
 )
 from codegen_tasks.export.record import ExportedService, ExportRecord, updated_record
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.messages import MergeBundlePayload
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.storage.bundles import read_bundle, write_bundle
+from tests.unit.conftest import MakeDeps
 
 BASE = "import a;\n\nfunction one() {\n  return 1;\n}\n\nfunction two() {\n  return 2;\n}\n"
 USER = BASE.replace("  return 1;\n", "  // reviewed\n  return 1;\n")
@@ -155,3 +161,40 @@ def test_record_update_replaces_exported_drops_dropped_and_keeps_the_rest() -> N
     assert record.service("n1") == fresh
     again = ExportRecord.model_validate_json(record.model_dump_json(by_alias=True))
     assert again == record
+
+
+def _stored(d: Deps, files: dict[str, str], project: str = "p1") -> str:
+    generated = [GeneratedFile(path=p, content=c) for p, c in files.items()]
+    return write_bundle(d.store, project, "n1", generated, {}).uri
+
+
+def test_merge_bundle_task_body_stores_the_merged_bundle(make_deps: MakeDeps) -> None:
+    d = make_deps()
+    base = _stored(d, {"a.ts": BASE})
+    user = _stored(d, {"a.ts": USER, "mine.ts": "mine\n"})
+    new = _stored(d, {"a.ts": NEW})
+    request = MergeBundlePayload(
+        project_id="p1", node_id="n1", base_bundle_uri=base, user_bundle_uri=user
+    )
+    with pytest.raises(NotFoundError):  # no generation yet: nothing new to merge with
+        merge_bundles(d, request)
+    result = merge_bundles(d, request.model_copy(update={"new_bundle_uri": new}))
+    assert result.clean and result.summary["merged"] == 1
+    merged = {f.path: f.content for f in read_bundle(d.store, result.bundle_uri)}
+    assert merged == {"a.ts": "import a;\nimport b;\n" + USER.removeprefix("import a;\n"),
+                      "mine.ts": "mine\n"}  # fmt: skip
+
+
+def test_merge_bundle_refuses_another_projects_bundle(make_deps: MakeDeps) -> None:
+    d = make_deps()
+    foreign = _stored(d, {"a.ts": BASE}, project="other")
+    mine = _stored(d, {"a.ts": BASE})
+    request = MergeBundlePayload(
+        project_id="p1",
+        node_id="n1",
+        base_bundle_uri=mine,
+        user_bundle_uri=foreign,
+        new_bundle_uri=mine,
+    )
+    with pytest.raises(PayloadError):
+        merge_bundles(d, request)
