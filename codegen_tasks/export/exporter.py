@@ -71,7 +71,7 @@ def _under(folder: str, files: list[GeneratedFile]) -> dict[str, str]:
     return {f"{folder}/{f.path}": f.content for f in files}
 
 
-def _base(
+def base_files(
     d: Deps, previous: ExportedService | None, ours: dict[str, bytes | None]
 ) -> dict[str, str]:
     """The last exported bundle below its folder. If the store lost it, a file whose bytes
@@ -102,7 +102,7 @@ def _plan(
     theirs = _under(new[0].folder, new[1]) if new else {}
     old_paths = {f"{previous.folder}/{p}" for p in previous.files} if previous else set()
     ours = tree.read_files(root, sorted(old_paths | set(theirs)))
-    base = _base(d, previous, ours)
+    base = base_files(d, previous, ours)
     run_id = new[0].run_id if new else None
     label = f"{merge.THEIRS_LABEL} (run {run_id})" if run_id else merge.THEIRS_LABEL
     merges = merge.merge_trees(base, ours, theirs, theirs_label=label)
@@ -156,6 +156,8 @@ def plan_export(
     for old in previous.services if previous else []:
         if old.node_id not in current and node in (None, old.node_id):
             plans.append(_plan(d, root, out, (old.node_id, old.service_name), old, None))
+    if node is not None and not plans:
+        raise NotFoundError(f"node {node!r} is neither a service of {project_id!r} nor exported")
     return plans
 
 

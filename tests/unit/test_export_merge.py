@@ -8,6 +8,7 @@ import pytest
 
 from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.export.bundles import merge_bundles, merged_files
+from codegen_tasks.export.exporter import base_files
 from codegen_tasks.export.merge import (
     FileAction,
     conflicts,
@@ -198,3 +199,21 @@ def test_merge_bundle_refuses_another_projects_bundle(make_deps: MakeDeps) -> No
     )
     with pytest.raises(PayloadError):
         merge_bundles(d, request)
+
+
+def test_a_lost_base_bundle_falls_back_to_the_recorded_hashes(make_deps: MakeDeps) -> None:
+    d = make_deps()
+    previous = ExportedService(
+        node_id="n1",
+        service_name="s",
+        folder="s",
+        bundle_uri="projects/p1/nodes/n1/bundles/gone",
+        bundle_hash="gone",
+        files={"a.ts": GeneratedFile(path="a.ts", content=BASE).sha256, "b.ts": "0" * 64},
+    )
+    ours = {"s/a.ts": BASE.encode(), "s/b.ts": USER.encode()}
+    base = base_files(d, previous, ours)
+    assert base == {"s/a.ts": BASE}  # untouched since the export: its own base
+    merges = {m.change.path: m for m in merge_trees(base, ours, {"s/a.ts": NEW, "s/b.ts": NEW})}
+    assert merges["s/a.ts"].change.action is FileAction.REPLACED
+    assert merges["s/b.ts"].change.action is FileAction.CONFLICT  # no base: never overwritten
