@@ -82,4 +82,4 @@ def _show(report: ExportReport) -> None:
     if report.conflicts:
         console.print(f"[red]{len(report.conflicts)} file(s) {verb} left with conflict markers:[/]")
         for path in report.conflicts:
-            console.print(f"  {path}")
+            console.print(f"  {path}", soft_wrap=True, markup=False)

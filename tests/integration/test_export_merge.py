@@ -118,6 +118,12 @@ def test_regeneration_keeps_user_edits_marks_conflicts_and_dry_run_writes_nothin
     (out / "orders" / edited_dropped).write_text(base[edited_dropped] + "// still ours\n")
     before = snapshot(out)
 
+    shown = run_cli(["export", "--project", SHOP_PROJECT_ID, "--out", str(out), "--dry-run"],
+                    env, tmp_path)  # fmt: skip
+    assert shown.returncode == EXIT_CONFLICTS, shown.stderr
+    assert (
+        f"  orders/{clash_path}\n" in shown.stderr and "would be left with conflict" in shown.stderr
+    )
     dry = export(out, tmp_path, env, "--dry-run", expect=EXIT_CONFLICTS)
     assert snapshot(out) == before  # byte for byte, the record included
     assert dry["dryRun"] is True and dry["conflicts"] == [f"orders/{clash_path}"]
