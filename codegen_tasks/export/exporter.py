@@ -57,6 +57,14 @@ class ExportReport(Message):
 
 
 @dataclass(frozen=True)
+class NewBundle:
+    """A service's latest bundle: what the record will say, and its files."""
+
+    service: ExportedService
+    files: list[GeneratedFile]
+
+
+@dataclass(frozen=True)
 class ServicePlan:
     export: ServiceExport
     merges: list[FileMerge]
@@ -80,7 +88,9 @@ def base_files(
         return {}
     try:
         return _under(previous.folder, read_bundle(d.store, previous.bundle_uri))
-    except (NotFoundError, StorageError):
+    except (NotFoundError, StorageError) as exc:
+        if exc.retryable:
+            raise  # a storage blip, not a lost bundle
         base: dict[str, str] = {}
         for path, sha in previous.files.items():
             key = f"{previous.folder}/{path}"
@@ -96,32 +106,30 @@ def _plan(
     out: Path,
     identity: tuple[str, str],
     previous: ExportedService | None,
-    new: tuple[ExportedService, list[GeneratedFile]] | None,
+    new: NewBundle | None,
 ) -> ServicePlan:
     node_id, name = identity
-    theirs = _under(new[0].folder, new[1]) if new else {}
+    theirs = _under(new.service.folder, new.files) if new else {}
     old_paths = {f"{previous.folder}/{p}" for p in previous.files} if previous else set()
     ours = tree.read_files(root, sorted(old_paths | set(theirs)))
     base = base_files(d, previous, ours)
-    run_id = new[0].run_id if new else None
+    run_id = new.service.run_id if new else None
     label = f"{merge.THEIRS_LABEL} (run {run_id})" if run_id else merge.THEIRS_LABEL
     merges = merge.merge_trees(base, ours, theirs, theirs_label=label)
     export = ServiceExport(
         node_id=node_id,
         service_name=name,
-        path=str(out / (new[0].folder if new else name)),
+        path=str(out / (new.service.folder if new else name)),
         run_id=run_id,
-        bundle_uri=new[0].bundle_uri if new else None,
-        files=len(new[1]) if new else 0,
+        bundle_uri=new.service.bundle_uri if new else None,
+        files=len(new.files) if new else 0,
         changes=[m.change for m in merges],
         summary=merge.summary(merges),
     )
-    return ServicePlan(export=export, merges=merges, record=new[0] if new else None)
+    return ServicePlan(export=export, merges=merges, record=new.service if new else None)
 
 
-def _latest(
-    d: Deps, project_id: str, node_id: str, name: str
-) -> tuple[ExportedService, list[GeneratedFile]]:
+def _latest(d: Deps, project_id: str, node_id: str, name: str) -> NewBundle:
     generation = d.history.latest_generation(project_id, node_id, succeeded=True)
     if generation is None or generation.bundle_uri is None:
         raise NotFoundError(f"{name} has no successful generation to export")
@@ -136,7 +144,7 @@ def _latest(
         bundle_hash=bundle_hash(files),
         files={f.path: f.sha256 for f in files},
     )
-    return service, files
+    return NewBundle(service=service, files=files)
 
 
 def plan_export(
