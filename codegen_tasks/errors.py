@@ -51,9 +51,11 @@ class LLMError(CodegenError):
         retry_after: float | None = None,
         retryable: bool = False,
         model: str | None = None,
+        billed: bool = False,
     ) -> None:
         super().__init__(message, status=status, retry_after=retry_after, model=model)
         self.status = status
+        self.billed = billed  # the provider produced (and charges for) part of an answer
         self.retry_after = retry_after
         self.retryable = retryable
         self.model = model
@@ -64,18 +66,34 @@ class LLMConfigError(LLMError):
 
 
 class BudgetExceededError(CodegenError):
-    """Spending more would pass the budget (the provider's 402, decided locally)."""
+    """A call's maximum cost does not fit in what a budget has left (the provider's 402,
+    decided locally, before anything is sent). `needed_usd` is the call's reservation."""
 
     code = "budget_exceeded"
+    status = 402
 
-    def __init__(self, spent_usd: float, budget_usd: float, scope: str = "run") -> None:
+    def __init__(
+        self,
+        scope: str,
+        budget_usd: float,
+        spent_usd: float,
+        reserved_usd: float = 0.0,
+        needed_usd: float = 0.0,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        detail = reason or (
+            f"spent ${spent_usd:.4f}, reserved ${reserved_usd:.4f} by calls in flight, "
+            f"this call needs up to ${needed_usd:.4f}"
+        )
         super().__init__(
-            f"{scope} budget of ${budget_usd:.4f} reached (spent ${spent_usd:.4f}); "
-            "LLM call refused",
-            spent_usd=spent_usd,
-            budget_usd=budget_usd,
+            f"{scope} budget of ${budget_usd:.4f}: {detail}; LLM call refused",
             scope=scope,
-            status=402,
+            budget_usd=budget_usd,
+            spent_usd=spent_usd,
+            reserved_usd=reserved_usd,
+            needed_usd=needed_usd,
+            status=self.status,
         )
 
 

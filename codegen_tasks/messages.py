@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from codegen_tasks.errors import BudgetExceededError
+
 
 class Message(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
@@ -188,6 +190,8 @@ class ServiceResult(Message):
     validation: ValidationResult | None = None
     contracts: list[Contract] = Field(default_factory=list)
     error: str | None = None
+    error_code: str | None = None  # e.g. `budget_exceeded` (with error_status 402)
+    error_status: int | None = None
     model: str | None = None
     streamed_tokens: int = 0
 
@@ -202,13 +206,16 @@ class RunResult(Message):
 
 
 def run_status(services: list[ServiceResult]) -> RunStatus:
-    """succeeded when no node failed, failed when none succeeded, else partial."""
+    """succeeded when no node failed, failed when none succeeded, else partial. A run its
+    budget stopped (a node refused with `budget_exceeded`) is partial: it was cut short."""
     if any(not s.status.finished for s in services):
         return RunStatus.RUNNING
-    failed = sum(s.status is ServiceStatus.FAILED for s in services)
-    if failed == 0:
+    failed = [s for s in services if s.status is ServiceStatus.FAILED]
+    if not failed:
         return RunStatus.SUCCEEDED
-    return RunStatus.FAILED if failed == len(services) else RunStatus.PARTIAL
+    if any(s.error_code == BudgetExceededError.code for s in failed):
+        return RunStatus.PARTIAL
+    return RunStatus.FAILED if len(failed) == len(services) else RunStatus.PARTIAL
 
 
 class ContractVerdict(Message):

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = Field(default=None, alias="CODEGEN_S3_ENDPOINT_URL")
     budget_usd: float | None = Field(default=None, alias="CODEGEN_BUDGET_USD")
     user_budget_usd: float | None = Field(default=None, alias="CODEGEN_USER_BUDGET_USD")
+    project_budget_usd: float | None = Field(default=None, alias="CODEGEN_PROJECT_BUDGET_USD")
+    # A call's reservation lapses this long after it was made (a killed worker's with it):
+    # longer than the longest model call, streaming included.
+    budget_reservation_ttl_s: float = Field(
+        default=900.0, gt=0, alias="CODEGEN_BUDGET_RESERVATION_TTL_S"
+    )
+    # Send OpenRouter `provider.max_price` (the prices the reservation assumed) on budgeted calls.
+    price_cap: bool = Field(default=True, alias="CODEGEN_PRICE_CAP")
     graph_service_url: str | None = Field(default=None, alias="CODEGEN_GRAPH_SERVICE_URL")
     graph_service_token: SecretStr | None = Field(default=None, alias="CODEGEN_GRAPH_SERVICE_TOKEN")
     graph_service_timeout_s: float = Field(default=10.0, alias="CODEGEN_GRAPH_SERVICE_TIMEOUT_S")

@@ -5,29 +5,13 @@ from __future__ import annotations
 from rich.table import Table
 
 from codegen_tasks.cli.common import console, emit_json
-from codegen_tasks.errors import CodegenError
 from codegen_tasks.estimate import Estimate, estimate_project
 from codegen_tasks.graph import ProjectGraph
 from codegen_tasks.history.repository import History
-from codegen_tasks.llm.base import ModelInfo
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import inputs_hash
-from codegen_tasks.pricing import price_of
+from codegen_tasks.pipeline.pricing import model_price
 from codegen_tasks.services import build_service_spec
-from codegen_tasks.settings import Settings
-
-
-def listed_models(settings: Settings) -> list[ModelInfo]:
-    """The provider's model list when a key is configured; [] when it cannot be had."""
-    if not settings.has_llm_key:
-        return []
-    from codegen_tasks.llm.openrouter import OpenRouterClient
-
-    try:
-        with OpenRouterClient.from_settings(settings) as client:
-            return client.list_models()
-    except CodegenError:
-        return []
 
 
 def completion_average(history: History, model: str) -> tuple[int | None, str]:
@@ -55,7 +39,7 @@ def estimate_run(d: Deps, project: ProjectGraph, model: str | None, force: bool)
     return estimate_project(
         project,
         chosen,
-        price_of(chosen, listed_models(d.settings)),
+        model_price(d, chosen),
         completion_average(d.history, chosen),
         frozenset() if force else unchanged_nodes(d, project, chosen),
     )

@@ -43,6 +43,8 @@ class GenerationRecord(BaseModel):
     cost_usd: float = 0.0
     duration_ms: float = 0.0
     error: str | None = None
+    error_code: str | None = None  # our error's code, e.g. `budget_exceeded`
+    error_status: int | None = None  # its HTTP-like status, e.g. 402
     user_id: str | None = None
     created_at: datetime
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codegen_tasks.budget.store import ReservationStore
 from codegen_tasks.history.results import ResultStore
 from codegen_tasks.history.runs import RunNode, RunStore, graph_hash
 from codegen_tasks.history.spend import SpendStore
@@ -9,5 +10,5 @@ from codegen_tasks.history.spend import SpendStore
 __all__ = ["History", "RunNode", "graph_hash"]
 
 
-class History(RunStore, ResultStore, SpendStore):
-    """Runs, results and spend over one engine (see the three stores)."""
+class History(RunStore, ResultStore, SpendStore, ReservationStore):
+    """Runs, results, spend and budget reservations over one engine (see the stores)."""

@@ -33,6 +33,8 @@ class RunNode(BaseModel):
     streamed_tokens: int
     generation_id: str | None
     error: str | None
+    error_code: str | None = None
+    error_status: int | None = None
 
 
 def graph_hash(graph: dict[str, Any]) -> str:
@@ -147,6 +149,8 @@ class RunStore(SessionStore):
         streamed_tokens: int | None = None,
         generation_id: str | None = None,
         error: str | None = None,
+        error_code: str | None = None,
+        error_status: int | None = None,
     ) -> None:
         with self._session() as s:
             row = s.get(RunNodeRow, (run_id, node_id))
@@ -158,7 +162,7 @@ class RunStore(SessionStore):
             if generation_id is not None:
                 row.generation_id = generation_id
             if error is not None or status is not ServiceStatus.FAILED:
-                row.error = error
+                row.error, row.error_code, row.error_status = error, error_code, error_status
 
     def set_streamed(self, run_id: str, node_id: str, tokens: int, now: datetime) -> None:
         with self._session() as s:
@@ -234,4 +238,6 @@ def _run_node(row: RunNodeRow) -> RunNode:
         streamed_tokens=row.streamed_tokens,
         generation_id=row.generation_id,
         error=row.error,
+        error_code=row.error_code,
+        error_status=row.error_status,
     )

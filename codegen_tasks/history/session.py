@@ -20,12 +20,18 @@ class SessionStore:
     @contextmanager
     def _session(self) -> Iterator[Session]:
         """A transaction; database blips become retryable HistoryErrors."""
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except OperationalError as exc:
-            raise HistoryError(f"database unavailable: {exc.orig}", retryable=True) from exc
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as exc:
-            raise HistoryError(f"database error: {exc}", retryable=False) from exc
+        with translated_errors(), self._sessions.begin() as session:
+            yield session
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Database blips become retryable HistoryErrors, other database errors final ones."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise HistoryError(f"database unavailable: {exc.orig}", retryable=True) from exc
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as exc:
+        raise HistoryError(f"database error: {exc}", retryable=False) from exc

@@ -62,6 +62,8 @@ class RunNodeRow(Base):
     streamed_tokens: Mapped[int] = mapped_column(Integer, default=0)
     generation_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_status: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -89,6 +91,8 @@ class GenerationRow(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_status: Mapped[int | None] = mapped_column(Integer)
     user_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -148,3 +152,28 @@ class LLMCallRow(Base):
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class BudgetLockRow(Base):
+    """One row per budget (scope and key), locked while a call reserves against it."""
+
+    __tablename__ = "budget_locks"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # run | user | project
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class ReservationRow(Base):
+    """A model call in flight: its maximum cost, held against its budgets until settled
+    (replaced by its llm_calls row) or expired (its worker died)."""
+
+    __tablename__ = "budget_reservations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    project_id: Mapped[str] = mapped_column(String(128), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    amount_usd: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -15,8 +15,19 @@ class ChatMessage(BaseModel):
     content: str
 
 
+class PriceCap(BaseModel):
+    """The most a request may be charged per million tokens (OpenRouter's
+    `provider.max_price`): providers that charge more are not routed to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt_usd_per_mtok: float
+    completion_usd_per_mtok: float
+
+
 class CompletionRequest(BaseModel):
-    """One chat-completions request. Its canonical JSON is the cache identity."""
+    """One chat-completions request. Its canonical JSON is the cache identity
+    (the price cap excepted: it limits who answers, not what the answer is)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -25,6 +36,7 @@ class CompletionRequest(BaseModel):
     temperature: float = 0.2
     max_tokens: int = 16000
     prompt_version: str = ""
+    max_price: PriceCap | None = None
 
 
 class Usage(BaseModel):

@@ -111,7 +111,7 @@ class OpenRouterClient:
                         break
             except NETWORK_ERRORS as exc:
                 message = f"OpenRouter stream ended early: {exc}"
-                raise self._error(message, request.model) from exc
+                raise self._error(message, request.model, billed=bool(state.parts)) from exc
         return self._log_received(state.completion(_elapsed_ms(started)))
 
     def list_models(self) -> list[ModelInfo]:
@@ -158,6 +158,14 @@ class OpenRouterClient:
             "stream": stream,
             "usage": {"include": True},
         }
+        if request.max_price is not None:
+            cap = request.max_price
+            payload["provider"] = {
+                "max_price": {
+                    "prompt": cap.prompt_usd_per_mtok,
+                    "completion": cap.completion_usd_per_mtok,
+                }
+            }
         return self._send("POST", "/chat/completions", request.model, json=payload, stream=stream)
 
     def _send(self, method: str, path: str, model: str | None, **kwargs: Any) -> requests.Response:

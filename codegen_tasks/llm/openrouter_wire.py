@@ -145,6 +145,7 @@ class StreamState:
             f"OpenRouter stream failed after {received} characters: {error_text(error)}",
             status=code,
             retryable=code not in NOT_RETRYABLE_STREAM_CODES,
+            billed=received > 0,
         )
 
 

@@ -1,4 +1,5 @@
-"""One model request: cache first, budget checked, call recorded, complete answers cached."""
+"""One model request: cache first, budget reserved, call recorded (settling the reservation),
+complete answers cached."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from codegen_tasks.budget.calls import capped, reserve_call
+from codegen_tasks.budget.rules import Hold
 from codegen_tasks.cache.requests import lookup, request_hash, single_flight, store
-from codegen_tasks.errors import BudgetExceededError, LLMError
+from codegen_tasks.errors import LLMError
 from codegen_tasks.history.records import LLMCallRecord
 from codegen_tasks.llm.base import Completion, CompletionRequest
 from codegen_tasks.llm.limits import call_limits
@@ -45,43 +48,33 @@ def _record(
     cost: float = 0.0,
     error: str | None = None,
     latency_ms: float = 0.0,
+    hold: Hold | None = None,
 ) -> None:
+    """Record the call; with a reservation, the record replaces it (the settlement)."""
     usage = completion.usage if completion else None
-    deps.history.record_llm_call(
-        LLMCallRecord(
-            id=deps.ids(),
-            run_id=ctx.run_id,
-            project_id=ctx.project_id,
-            node_id=ctx.node_id,
-            user_id=ctx.user_id,
-            purpose=ctx.purpose,
-            model=request.model,
-            answered_model=completion.model if completion else None,
-            request_hash=request_hash(request),
-            outcome=outcome,
-            finish_reason=completion.finish_reason if completion else None,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            cost_usd=cost,
-            latency_ms=latency_ms,
-            error=error,
-            created_at=deps.clock(),
-        )
+    record = LLMCallRecord(
+        id=deps.ids(),
+        run_id=ctx.run_id,
+        project_id=ctx.project_id,
+        node_id=ctx.node_id,
+        user_id=ctx.user_id,
+        purpose=ctx.purpose,
+        model=request.model,
+        answered_model=completion.model if completion else None,
+        request_hash=request_hash(request),
+        outcome=outcome,
+        finish_reason=completion.finish_reason if completion else None,
+        prompt_tokens=usage.prompt_tokens if usage else 0,
+        completion_tokens=usage.completion_tokens if usage else 0,
+        cost_usd=cost,
+        latency_ms=latency_ms,
+        error=error,
+        created_at=deps.clock(),
     )
-
-
-def check_budget(deps: Deps, ctx: CallContext) -> None:
-    """Refuse the call once the run's (CODEGEN_BUDGET_USD) or the user's
-    (CODEGEN_USER_BUDGET_USD) recorded spend has reached its limit."""
-    run_budget, user_budget = deps.settings.budget_usd, deps.settings.user_budget_usd
-    if run_budget is not None and ctx.run_id is not None:
-        spent = deps.history.spent(run_id=ctx.run_id)
-        if spent >= run_budget:
-            raise BudgetExceededError(spent, run_budget, scope=f"run {ctx.run_id}")
-    if user_budget is not None and ctx.user_id is not None:
-        spent = deps.history.spent(user_id=ctx.user_id)
-        if spent >= user_budget:
-            raise BudgetExceededError(spent, user_budget, scope=f"user {ctx.user_id}")
+    if hold is None:
+        deps.history.record_llm_call(record)
+    else:
+        deps.history.settle(hold.id, record)
 
 
 def _cached(deps: Deps, ctx: CallContext, request: CompletionRequest) -> Answer | None:
@@ -95,21 +88,30 @@ def _cached(deps: Deps, ctx: CallContext, request: CompletionRequest) -> Answer 
 def _call(
     deps: Deps, ctx: CallContext, request: CompletionRequest, on_chunk: Callable[[str], None] | None
 ) -> Answer:
-    check_budget(deps, ctx)
     client = deps.llm()
-    started = time.monotonic()
-    try:
-        with call_limits(deps.settings).slot(request.model):
+    with call_limits(deps.settings).slot(request.model):
+        hold = reserve_call(
+            deps, request, run_id=ctx.run_id, user_id=ctx.user_id, project_id=ctx.project_id
+        )
+        sent = capped(deps, request, hold)
+        started = time.monotonic()
+        try:
             if on_chunk is None:
-                completion = client.complete(request)
+                completion = client.complete(sent)
             else:
-                completion = client.complete_streaming(request, on_chunk)
-    except LLMError as exc:
-        latency = (time.monotonic() - started) * 1000
-        _record(deps, ctx, request, "error", error=exc.message, latency_ms=latency)
-        raise
-    cost = call_cost(client, request.model, completion)
-    _record(deps, ctx, request, "ok", completion, cost, latency_ms=completion.latency_ms)
+                completion = client.complete_streaming(sent, on_chunk)
+        except LLMError as exc:
+            latency = (time.monotonic() - started) * 1000
+            # part of an answer was produced and is charged: at the most it could cost
+            cost = hold.amount_usd if hold is not None and exc.billed else 0.0
+            _record(deps, ctx, request, "error", None, cost, exc.message, latency, hold)
+            raise
+        except BaseException:
+            if hold is not None:
+                deps.history.release(hold.id)
+            raise
+    cost = call_cost(deps, request.model, completion)
+    _record(deps, ctx, request, "ok", completion, cost, latency_ms=completion.latency_ms, hold=hold)
     store(deps.cache, request, completion, deps.settings.cache_ttl_s)
     return Answer(completion=completion, cached=False, cost_usd=cost)
 

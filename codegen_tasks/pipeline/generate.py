@@ -174,14 +174,33 @@ def _record(
 def record_failure(deps: Deps, job: NodeJob, error: CodegenError | str) -> GenerationRecord:
     """Store a failed generation and mark the node failed (also used when retries run out)."""
     message = error if isinstance(error, str) else error.message
+    code = None if isinstance(error, str) else error.code
+    status = None if isinstance(error, str) else error.data.get("status")
+    status = status if isinstance(status, int) else None
     try:
         spec = load_spec(deps, job.run_id, job.node_id)
         name, ihash = spec.name, inputs_hash(spec, job.model)
     except CodegenError:
         name, ihash = job.node_id, ""
-    record = _record(deps, job, name, ihash, ServiceStatus.FAILED, time.monotonic(), error=message)
+    record = _record(
+        deps,
+        job,
+        name,
+        ihash,
+        ServiceStatus.FAILED,
+        time.monotonic(),
+        error=message,
+        error_code=code,
+        error_status=status,
+    )
     deps.history.set_node(
-        job.run_id, job.node_id, ServiceStatus.FAILED, deps.clock(), error=record.error
+        job.run_id,
+        job.node_id,
+        ServiceStatus.FAILED,
+        deps.clock(),
+        error=record.error,
+        error_code=record.error_code,
+        error_status=record.error_status,
     )
     return record
 

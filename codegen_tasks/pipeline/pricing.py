@@ -1,37 +1,57 @@
-"""What a model call cost: the provider's `usage.cost`, else tokens x the listed prices."""
+"""The one price source: the provider's model list (fetched once per client), else the
+built-in table. `--estimate`, budget reservations and recorded costs all read it."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 
 from codegen_tasks.errors import LLMError
 from codegen_tasks.llm.base import Completion, LLMClient, ModelInfo
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pricing import price_of
+from codegen_tasks.settings import BUILTIN_MODEL
 
 log = logging.getLogger("codegen_tasks.pipeline")
 
-_prices: dict[str, ModelInfo] | None = None
+_listed: weakref.WeakKeyDictionary[LLMClient, list[ModelInfo]] = weakref.WeakKeyDictionary()
 _mutex = threading.Lock()
 
 
-def _price_list(client: LLMClient) -> dict[str, ModelInfo]:
-    """The provider's models by id, fetched once per process (empty when unavailable)."""
-    global _prices
+def provider_models(client: LLMClient) -> list[ModelInfo]:
+    """The provider's priced models, fetched once per client ([] while unavailable)."""
     with _mutex:
-        if _prices is None:
+        if client not in _listed:
             try:
-                _prices = {model.id: model for model in client.list_models()}
+                _listed[client] = client.list_models()
             except LLMError as exc:
-                log.warning("model prices unavailable, cost recorded as 0: %s", exc.message)
-                return {}
-        return _prices
+                log.warning(
+                    "provider prices unavailable, using the built-in table: %s", exc.message
+                )
+                return []
+        return _listed[client]
 
 
-def call_cost(client: LLMClient, requested_model: str, completion: Completion) -> float:
-    """USD for one answered call."""
+def model_price(deps: Deps, model: str) -> tuple[ModelInfo | None, str]:
+    """The model's prices and their source (`provider`, `table`, `builtin` or `unknown`)."""
+    if model == BUILTIN_MODEL:
+        return price_of(model)
+    try:
+        client = deps.llm()
+    except LLMError:  # no key: the table is all there is
+        return price_of(model)
+    return price_of(model, provider_models(client))
+
+
+def call_cost(deps: Deps, requested_model: str, completion: Completion) -> float:
+    """USD for one answered call: the provider's `usage.cost`, else tokens x the price of
+    the model that answered (else of the one asked for)."""
     if completion.usage.cost_usd is not None:
         return completion.usage.cost_usd
-    prices = _price_list(client)
-    info = prices.get(completion.model) or prices.get(requested_model)
-    cost = info.cost_of(completion.usage) if info is not None else None
-    return cost or 0.0
+    for model in (completion.model, requested_model):
+        info, _ = model_price(deps, model)
+        cost = info.cost_of(completion.usage) if info is not None else None
+        if cost is not None:
+            return cost
+    return 0.0

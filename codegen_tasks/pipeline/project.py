@@ -133,6 +133,8 @@ def _service(deps: Deps, node: RunNode) -> ServiceResult:
         service_name=node.service_name,
         status=node.status,
         error=node.error,
+        error_code=node.error_code,
+        error_status=node.error_status,
         streamed_tokens=node.streamed_tokens,
     )
     if node.generation_id is None:
