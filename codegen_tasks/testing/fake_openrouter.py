@@ -31,12 +31,15 @@ class FakeOpenRouter:
         latency_s: float = 0.0,
         tokens_per_s: float | None = None,
         report_cost: bool = True,
+        bill_max_tokens: bool = False,
     ) -> None:
         self.api_key = api_key
         self.responder = responder or default_responder
         self.latency_s = latency_s
         self.tokens_per_s = tokens_per_s
         self.report_cost = report_cost  # False: usage without `cost`, priced from /models
+        # True: every answer bills the request's whole `max_tokens` (a budget's worst case)
+        self.bill_max_tokens = bill_max_tokens
         self._lock = threading.Lock()
         self._queue: deque[Behaviour] = deque()
         self._requests: list[RecordedRequest] = []

@@ -94,7 +94,7 @@ class OpenRouterHandler(BaseHTTPRequestHandler):
 
     def _answer(self, body: Body, behaviour: Behaviour) -> None:
         fake, stream = self.server.fake, bool(body.get("stream"))
-        answer = (fake.responder, fake.report_cost)
+        answer = (fake.responder, fake.report_cost, fake.bill_max_tokens)
         if isinstance(behaviour, Hang):
             fake.pause(behaviour.seconds)
         if not stream or isinstance(behaviour, HttpError):

@@ -132,6 +132,7 @@ class Generation:
     model: str
     finish_reason: str
     with_cost: bool = True  # False: like a provider that reports no `usage.cost`
+    bill_max_tokens: bool = False  # True: completion tokens billed = the request's max_tokens
     id: str = field(default_factory=lambda: f"gen-{int(time.time())}-{secrets.token_hex(10)}")
     provider: str = field(init=False)
 
@@ -152,6 +153,8 @@ class Generation:
         messages = self.request.get("messages") or []
         prompt = sum(estimate_tokens(str(m.get("content", ""))) for m in messages)
         completion = estimate_tokens(self.content) if self.content else 0
+        if self.bill_max_tokens:
+            completion = int(self.request.get("max_tokens") or completion)
         _, p_in, p_out, _ = MODEL_CATALOG.get(self.model, ("", 0.0, 0.0, 0))
         cost = (prompt * p_in + completion * p_out) / 1_000_000
         usage: Body = {
@@ -199,7 +202,11 @@ class Generation:
 
 
 def generation_for(
-    body: Body, behaviour: Behaviour, responder: Callable[[Body], str], with_cost: bool = True
+    body: Body,
+    behaviour: Behaviour,
+    responder: Callable[[Body], str],
+    with_cost: bool = True,
+    bill_max_tokens: bool = False,
 ) -> Generation:
     """The answer a behaviour gives to a chat-completions request."""
     content, model, finish = responder(body), str(body["model"]), "stop"
@@ -210,7 +217,7 @@ def generation_for(
         content, finish = content[: max(1, len(content) // 2)], "length"
     elif isinstance(behaviour, EmptyChoices):
         content = ""
-    return Generation(body, content, model, finish, with_cost)
+    return Generation(body, content, model, finish, with_cost, bill_max_tokens)
 
 
 def pieces_before_end(gen: Generation, behaviour: Behaviour) -> list[str]:
