@@ -59,11 +59,14 @@ def test_costs_priced_from_the_model_list_and_user_budget_refuses(
     s3_bucket: tuple[str, str],
     start_worker: Callable[..., Worker],
 ) -> None:
-    with FakeOpenRouter(TEST_API_KEY, scaffold_answer, report_cost=False) as server:
+    with FakeOpenRouter(
+        TEST_API_KEY, scaffold_answer, report_cost=False, bill_max_tokens=True
+    ) as server:
+        # one call's reservation (~$0.25 at 16k max tokens) fits, a second never does
         env = services_env(
-            server, private_redis.url, postgres_url, s3_bucket, CODEGEN_USER_BUDGET_USD="0.000001"
+            server, private_redis.url, postgres_url, s3_bucket, CODEGEN_USER_BUDGET_USD="0.3"
         )
-        start_worker(env, tmp_path, concurrency=1)  # one call at a time: the budget is exact
+        start_worker(env, tmp_path, concurrency=4)
         client = CodegenClient(
             Settings.model_validate(
                 {"CODEGEN_BROKER_URL": private_redis.url, "CODEGEN_DATABASE_URL": postgres_url}
@@ -73,7 +76,7 @@ def test_costs_priced_from_the_model_list_and_user_budget_refuses(
         _run(client, "budget-1", "alice", "orders", "billing", "stock")
         wait_until(lambda: run_finished(history, "budget-1"), 60, "the run")
         calls = server.calls
-    assert calls == 1  # the first call reached the budget; the others were refused
+    assert calls == 1  # the first call's reservation fit; the others were refused
     rows = sql(postgres_url, "select prompt_tokens, completion_tokens, cost_usd from llm_calls")
     prompt, completion, cost = rows[0]
     _, per_m_in, per_m_out, _ = MODEL_CATALOG[MODEL]
