@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,16 +33,6 @@ from codegen_tasks.history.tables import BudgetLockRow, LLMCallRow, ReservationR
 
 _SQLITE_LOCKS: dict[str, threading.Lock] = {}
 _SQLITE_LOCKS_GUARD = threading.Lock()
-
-
-class Reservations(Protocol):
-    def reserve(self, claim: Claim) -> None: ...
-
-    def settle(self, reservation_id: str, record: LLMCallRecord) -> None: ...
-
-    def release(self, reservation_id: str) -> None: ...
-
-    def reserved(self, budget: Budget, now: datetime) -> float: ...
 
 
 def _column(table: type[LLMCallRow] | type[ReservationRow], budget: Budget) -> Any:

@@ -3,6 +3,7 @@ in subprocesses against the fake OpenRouter, counting the calls that reach it.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,9 @@ def test_embedded_run_budget_lets_exactly_its_calls_through(tmp_path: Path) -> N
     history.engine.dispose()
 
 
-def test_embedded_project_budget_holds_across_two_streaming_processes(tmp_path: Path) -> None:
+def test_embedded_project_budget_holds_across_two_streaming_processes(
+    tmp_path: Path, background_cli: Callable[..., BackgroundCli]
+) -> None:
     first = project("pra", 8, "budget-shared")
     second = project("prb", 8, "budget-shared")
     budget = budget_for(4, first, second)
@@ -61,7 +64,7 @@ def test_embedded_project_budget_holds_across_two_streaming_processes(tmp_path: 
         env = _embedded_env(server, tmp_path, CODEGEN_PROJECT_BUDGET_USD=str(budget))
         open_history(env["CODEGEN_DATABASE_URL"]).engine.dispose()  # migrated once, up front
         runs = [
-            BackgroundCli(
+            background_cli(
                 ["generate", str(write_graph(tmp_path, g, f"{i}.json")), "--stream"], env, tmp_path
             )
             for i, g in enumerate((first, second))

@@ -94,7 +94,7 @@ def test_run_and_user_budgets_hold_at_the_procfile_concurrency(
         _enqueue(client, "run-u1", "bob", first, stream=True)
         _enqueue(client, "run-u2", "bob", second, stream=True)
         for run_id in ("run-u1", "run-u2"):
-            wait_until(lambda r=run_id: run_finished(history, r), 120, run_id)  # type: ignore[misc]
+            wait_until(lambda r=run_id: run_finished(history, r), 120, run_id)
         user_calls = server.calls - run_calls
         streamed = [b for b in server.chat_bodies if b.get("stream")]
 

@@ -230,3 +230,19 @@ def test_billed_failure_keeps_its_reservation_unbilled_one_releases_it(
 
 
 PRICE_CAP = PriceCap(prompt_usd_per_mtok=3.0, completion_usd_per_mtok=15.0)
+
+
+def test_estimate_and_reservation_read_the_same_prices(make_deps: MakeDeps) -> None:
+    from codegen_tasks.cli.estimate import estimate_run
+    from codegen_tasks.graph import parse_graph
+    from tests.examples import shop
+
+    listed = ModelInfo(id=MODEL, prompt_usd_per_mtok=7.0, completion_usd_per_mtok=21.0)
+    llm = ScriptedLLM(whole_allowance, models=[listed])
+    deps = make_deps(llm, CODEGEN_BUDGET_USD=100)
+    estimate = estimate_run(deps, parse_graph(shop()), MODEL, force=True)
+    assert (estimate.price_source, estimate.prompt_usd_per_mtok) == ("provider", 7.0)
+    run_project(deps, payload())
+    assert {r.max_price for r in llm.calls} == {
+        PriceCap(prompt_usd_per_mtok=7.0, completion_usd_per_mtok=21.0)
+    }
