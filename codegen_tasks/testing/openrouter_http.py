@@ -22,6 +22,7 @@ from codegen_tasks.testing.openrouter_protocol import (
     MidStreamError,
     RecordedRequest,
     StreamCut,
+    above_price_cap,
     error_json,
     generation_for,
     models_payload,
@@ -72,6 +73,9 @@ class OpenRouterHandler(BaseHTTPRequestHandler):
             self._send_json(401, error_json(401, problem))
         elif body is None or not body.get("model") or not body.get("messages"):
             self._send_json(400, error_json(400, "Input required: specify model and messages"))
+        elif above_price_cap(body):
+            message = "No allowed providers are available for the selected model."
+            self._send_json(404, error_json(404, message))
         else:
             self._answer(body, fake.next_behaviour())
 

@@ -119,6 +119,19 @@ def models_payload() -> Body:
     }
 
 
+def above_price_cap(body: Body) -> bool:
+    """True when the request's `provider.max_price` is below the model's price: OpenRouter
+    then has no provider to route it to."""
+    provider = body.get("provider")
+    cap = provider.get("max_price") if isinstance(provider, dict) else None
+    entry = MODEL_CATALOG.get(str(body.get("model")))
+    if not isinstance(cap, dict) or entry is None:
+        return False
+    _, p_in, p_out, _ = entry
+    limits = ((cap.get("prompt"), p_in), (cap.get("completion"), p_out))
+    return any(isinstance(limit, int | float) and limit < price for limit, price in limits)
+
+
 def error_json(code: int | str, message: str) -> Body:
     return {"error": {"code": code, "message": message}}
 

@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 
+from codegen_tasks.errors import LLMError
 from codegen_tasks.history.migrate import open_history
+from codegen_tasks.llm.base import ChatMessage, CompletionRequest, PriceCap
+from codegen_tasks.llm.openrouter import OpenRouterClient
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.budget_support import budget_for, project
-from tests.fixtures.faults import BackgroundCli, llm_env, sql, write_graph
+from tests.fixtures.faults import MODEL, BackgroundCli, llm_env, sql, write_graph
 from tests.fixtures.openrouter import TEST_API_KEY
 from tests.fixtures.workers import cli_json
 
@@ -79,3 +82,24 @@ def test_embedded_project_budget_holds_across_two_streaming_processes(
     spent = sql(database, "select sum(cost_usd) from llm_calls")[0][0]
     assert 0 < spent <= budget
     assert sql(database, "select count(*) from budget_reservations")[0][0] == 0
+
+
+def test_the_price_cap_keeps_dearer_providers_out(tmp_path: Path) -> None:
+    """OpenRouter routes a capped request only to a provider within `provider.max_price`:
+    a cap at the model's price is answered, one below it is not (404, not retried)."""
+
+    def capped(prompt: float) -> CompletionRequest:
+        cap = PriceCap(prompt_usd_per_mtok=prompt, completion_usd_per_mtok=15.0)
+        message = ChatMessage(role="user", content="hi")
+        return CompletionRequest(model=MODEL, messages=[message], max_tokens=50, max_price=cap)
+
+    with (
+        FakeOpenRouter(TEST_API_KEY) as server,
+        OpenRouterClient(server.base_url, TEST_API_KEY) as client,
+    ):
+        assert client.complete(capped(3.0)).content
+        with pytest.raises(LLMError) as info:
+            client.complete(capped(2.5))
+        sent = server.chat_bodies
+    assert info.value.status == 404 and not info.value.retryable
+    assert sent[1]["provider"] == {"max_price": {"prompt": 2.5, "completion": 15.0}}
