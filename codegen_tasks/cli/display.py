@@ -7,7 +7,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from codegen_tasks.history.repository import RunNode
-from codegen_tasks.messages import RunResult, ServiceStatus
+from codegen_tasks.messages import RunResult, ServiceResult, ServiceStatus
 
 STEP = {
     ServiceStatus.QUEUED: 0,
@@ -78,6 +78,15 @@ def run_table(result: RunResult) -> Table:
             str(s.tokens),
             f"{s.cost_usd:.4f}",
             checks,
-            (s.error or "")[:80],
+            _error_cell(s),
         )
     return table
+
+
+def _error_cell(service: ServiceResult) -> str:
+    """The node's error, led by its code and status when it has them (`budget_exceeded 402`)."""
+    if not service.error:
+        return ""
+    status = f" {service.error_status}" if service.error_status is not None else ""
+    code = f"{service.error_code}{status}: " if service.error_code else ""
+    return (code + service.error)[:200]

@@ -18,7 +18,7 @@ from codegen_tasks.testing.echo import scaffold_answer
 from tests.budget_support import budget_for, project
 from tests.fixtures.faults import MODEL, BackgroundCli, llm_env, sql, write_graph
 from tests.fixtures.openrouter import TEST_API_KEY
-from tests.fixtures.workers import cli_json
+from tests.fixtures.workers import cli_json, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +53,9 @@ def test_embedded_run_budget_lets_exactly_its_calls_through(tmp_path: Path) -> N
     history = open_history(env["CODEGEN_DATABASE_URL"])
     assert 0 < history.spent(run_id=result["runId"]) <= budget
     history.engine.dispose()
+    shown = run_cli(["status", result["runId"]], env | {"COLUMNS": "250"}, tmp_path)
+    table = shown.stderr  # the human table goes to the console on stderr
+    assert table.count("budget_exceeded 402") == 9, table
 
 
 def test_embedded_project_budget_holds_across_two_streaming_processes(
