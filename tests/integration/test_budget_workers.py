@@ -133,7 +133,7 @@ def test_a_killed_workers_reservation_holds_until_it_expires(
     start_worker: Callable[..., Worker],
 ) -> None:
     graphs = [project(f"hold{i}", 1, f"budget-kill-{i}") for i in range(3)]
-    ttl_s = 8.0
+    ttl_s = 20.0  # room for a second worker to start and be refused well within it
     with FakeOpenRouter(TEST_API_KEY, scaffold_answer, bill_max_tokens=True) as server:
         server.enqueue(Hang(120))  # the first call never answers: its worker is killed
         env = services_env(
