@@ -25,7 +25,6 @@ from codegen_tasks.pipeline.project import close_run, start_run
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import build_service_spec
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.typescript import TypeScriptChecker
 
 
@@ -69,7 +68,7 @@ def bundles(graph: dict[str, object]) -> dict[str, list[GeneratedFile]]:
 
 
 def typescript(section: Section, settings: Settings, graph: dict[str, object]) -> None:
-    checker = TypeScriptChecker(Toolchain(settings.toolchain_dir))
+    checker = TypeScriptChecker.from_settings(settings)
     all_bundles = bundles(graph)
     one = next(iter(all_bundles.values()))
     singles = []

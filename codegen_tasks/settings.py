@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
         default=Path.home() / ".cache" / "codegen-tasks" / "toolchain",
         alias="CODEGEN_TOOLCHAIN_DIR",
     )
+    # Scratch copies the compiler reads and writes (thrown away after each run).
+    scratch_dir: Path | None = Field(default=None, alias="CODEGEN_SCRATCH_DIR")
     temperature: float = Field(default=0.2, alias="CODEGEN_TEMPERATURE")
     max_tokens: int = Field(default=16000, alias="CODEGEN_MAX_TOKENS")
     repair_attempts: int = Field(default=2, alias="CODEGEN_REPAIR_ATTEMPTS")
@@ -90,6 +93,15 @@ class Settings(BaseSettings):
         if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
             return self.broker_url
         return None
+
+    @property
+    def effective_scratch_dir(self) -> Path | None:
+        """CODEGEN_SCRATCH_DIR, else the RAM-backed /dev/shm when writable, else None (the
+        system's temporary directory): a compiler run writes and deletes hundreds of files."""
+        if self.scratch_dir is not None:
+            return self.scratch_dir
+        shm = Path("/dev/shm")
+        return shm if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
     def default_model(self) -> str:
         """The model used when a request names none: the built-in one without a key."""

@@ -50,7 +50,6 @@ class Deps:
     @classmethod
     def from_settings(cls, settings: Settings) -> Deps:
         from codegen_tasks.llm.openrouter import OpenRouterClient
-        from codegen_tasks.validation.toolchain import Toolchain
 
         def llm_factory() -> LLMClient:
             if not settings.has_llm_key:
@@ -58,9 +57,7 @@ class Deps:
             return OpenRouterClient.from_settings(settings)
 
         checker = (
-            TypeScriptChecker(Toolchain(settings.toolchain_dir))
-            if settings.validate_typescript
-            else None
+            TypeScriptChecker.from_settings(settings) if settings.validate_typescript else None
         )
         return cls(
             settings=settings,

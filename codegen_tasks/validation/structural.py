@@ -43,36 +43,27 @@ def line_of(text: str, index: int) -> int:
     return text.count("\n", 0, max(index, 0)) + 1
 
 
+# One left-to-right scan: string and template literals (kept, unterminated ones run to the
+# end) and comments (blanked); whichever starts first wins, as in the language.
+_LITERAL_OR_COMMENT_RE = re.compile(
+    r"""'(?:[^'\\]|\\.|\\\Z)*(?:'|\Z)"""
+    r"""|"(?:[^"\\]|\\.|\\\Z)*(?:"|\Z)"""
+    r"""|`(?:[^`\\]|\\.|\\\Z)*(?:`|\Z)"""
+    r"|(?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))",
+    re.DOTALL,
+)
+_NOT_NEWLINE_RE = re.compile(r"[^\n]")
+
+
+def _blank_comment(match: re.Match[str]) -> str:
+    if match["comment"] is None:
+        return match[0]
+    return _NOT_NEWLINE_RE.sub(" ", match[0])
+
+
 def strip_comments(source: str) -> str:
     """Blank out // and /* */ comments (newlines kept, so line numbers still match)."""
-    out: list[str] = []
-    i, n, quote = 0, len(source), ""
-    while i < n:
-        ch = source[i]
-        if quote:
-            out.append(ch)
-            if ch == "\\" and i + 1 < n:
-                out.append(source[i + 1])
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"`":
-            quote = ch
-            out.append(ch)
-        elif source.startswith("//", i):
-            end = source.find("\n", i)
-            end = n if end < 0 else end
-            out.append(" " * (end - i))
-            i = end - 1
-        elif source.startswith("/*", i):
-            end = source.find("*/", i + 2)
-            end = n if end < 0 else end + 2
-            out.append("".join(c if c == "\n" else " " for c in source[i:end]))
-            i = end - 1
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
+    return _LITERAL_OR_COMMENT_RE.sub(_blank_comment, source)
 
 
 def parse_jsonc(text: str) -> object:

@@ -1,6 +1,9 @@
 """The pinned TypeScript + NestJS toolchain, installed once into a shared cache directory.
 
-The versions live in `toolchain/package.json` beside this module. The install directory's
+The versions live in `toolchain/package.json` beside this module. TypeScript is the native
+compiler (`typescript@7`): npm installs it as a per-platform optional package
+(`@typescript/typescript-<os>-<arch>`) whose executable is run directly, without the
+package's Node.js launcher in front of it (~0.1 s per run). The install directory's
 name carries a hash of that file, so bumping a version installs a fresh toolchain next to
 the old one. Installs run `npm install --ignore-scripts` in a temporary directory that is
 renamed into place, under a file lock, so concurrent workers never install twice and never
@@ -14,8 +17,10 @@ import fcntl
 import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
@@ -26,7 +31,12 @@ from codegen_tasks.errors import ToolchainError
 from codegen_tasks.settings import Settings, get_settings
 
 READY_MARKER = ".codegen-toolchain-ready"
-TSC_RELATIVE = Path("node_modules/typescript/bin/tsc")
+# Python's names for the platform -> npm's (`process.platform`, `process.arch`)
+NODE_PLATFORMS = {"win32": "win32", "darwin": "darwin", "linux": "linux", "freebsd": "freebsd"}
+NODE_ARCHES = {
+    "x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm",
+    "ppc64le": "ppc64", "s390x": "s390x", "riscv64": "riscv64", "loongarch64": "loong64",
+}  # fmt: skip
 NPM_FLAGS = ("install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
 DEFAULT_INSTALL_TIMEOUT_S = 600.0
 
@@ -95,7 +105,7 @@ class Toolchain:
 
     @property
     def tsc(self) -> Path:
-        return self.install_dir / TSC_RELATIVE
+        return self.install_dir / native_tsc()
 
     def is_ready(self) -> bool:
         return (self.install_dir / READY_MARKER).is_file() and self.tsc.is_file()
@@ -105,9 +115,9 @@ class Toolchain:
         return _which(self.node, "node")
 
     def tsc_command(self) -> list[str]:
-        """`node <toolchain>/node_modules/typescript/bin/tsc`, installing first if needed."""
+        """The native compiler's executable, installing the toolchain first if needed."""
         self.ensure()
-        return [self.node_executable(), str(self.tsc)]
+        return [str(self.tsc)]
 
     def ensure(self) -> Path:
         """Install the pinned packages once; return the install directory."""
@@ -131,13 +141,25 @@ class Toolchain:
         try:
             (staging / "package.json").write_text(pinned_manifest_text(), encoding="utf-8")
             _run_npm(npm, staging, self.install_timeout_s)
-            if not (staging / TSC_RELATIVE).is_file():
-                raise ToolchainError("npm install finished but typescript/bin/tsc is missing")
+            if not (staging / native_tsc()).is_file():
+                raise ToolchainError(
+                    f"npm install finished but {native_tsc()} is missing: no native "
+                    f"TypeScript compiler for this platform"
+                )
             (staging / READY_MARKER).write_text(manifest_hash() + "\n", encoding="utf-8")
             os.replace(staging, self.install_dir)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
+
+
+def native_tsc() -> Path:
+    """Where npm puts this platform's native compiler, relative to the install directory."""
+    os_name = sys.platform.rstrip("0123456789")
+    arch = platform.machine().lower()
+    package = f"typescript-{NODE_PLATFORMS.get(os_name, os_name)}-{NODE_ARCHES.get(arch, arch)}"
+    exe = "tsc.exe" if os_name == "win32" else "tsc"
+    return Path("node_modules/@typescript", package, "lib", exe)
 
 
 def _which(command: str, label: str) -> str:

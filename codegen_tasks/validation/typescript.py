@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from codegen_tasks.errors import ToolchainError, UnsafePathError
 from codegen_tasks.files import GeneratedFile, check_path
 from codegen_tasks.messages import Finding, ValidationLevel
+from codegen_tasks.settings import Settings
 from codegen_tasks.validation.structural import relative_imports, strip_comments
 from codegen_tasks.validation.toolchain import Toolchain
 
@@ -129,6 +130,10 @@ class TypeScriptChecker:
         self.toolchain = toolchain
         self.timeout_s = timeout_s
         self.work_root = work_root
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TypeScriptChecker:
+        return cls(Toolchain.from_settings(settings), work_root=settings.effective_scratch_dir)
 
     def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
         return self.check_many({"bundle": files})["bundle"]

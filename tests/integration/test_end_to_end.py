@@ -13,7 +13,6 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.settings import get_settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
-from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.examples import SHOP_CODE_NODES, SHOP_GRAPH, SHOP_PROJECT_ID
 from tests.fixtures.openrouter import TEST_API_KEY
@@ -66,7 +65,7 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     out = tmp_path / "exported"
     exported = cli_json(["export", "--project", SHOP_PROJECT_ID, "--out", str(out)], env, tmp_path)
     assert len(exported["exported"]) == SHOP_CODE_NODES
-    checker = TypeScriptChecker(Toolchain(get_settings().toolchain_dir))
+    checker = TypeScriptChecker.from_settings(get_settings())
     for service in exported["exported"]:
         folder = Path(service["path"])
         files = [

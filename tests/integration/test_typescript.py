@@ -6,6 +6,7 @@ repeated runs and CI reuse it.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation import toolchain as toolchain_module
-from codegen_tasks.validation.toolchain import Toolchain, manifest_hash
+from codegen_tasks.validation.toolchain import Toolchain, manifest_hash, pinned_versions
 from codegen_tasks.validation.typescript import TypeScriptChecker, TypeScriptReport
 from tests.unit.test_scaffold import edge_case_specs, shop_specs
 
@@ -30,9 +31,9 @@ BASE = SHOP["catalog"]
 @pytest.fixture(scope="module")
 def checker() -> TypeScriptChecker:
     settings = Settings(_env_file=None)  # reads CODEGEN_TOOLCHAIN_DIR
-    toolchain = Toolchain.from_settings(settings)
-    toolchain.ensure()
-    return TypeScriptChecker(toolchain)
+    checker = TypeScriptChecker.from_settings(settings)
+    checker.toolchain.ensure()
+    return checker
 
 
 def with_file(path: str, text: str, files: list[GeneratedFile] = BASE) -> list[GeneratedFile]:
@@ -192,3 +193,11 @@ def test_bundled_node_modules_cannot_shadow_the_typings(checker: TypeScriptCheck
     report = checker.check(files)
     assert ("node_modules/@nestjs/common/index.d.ts", 0) in where(report)
     assert ("src/catalog/shadow.ts", 1) in where(report)  # compiled against the real typings
+
+
+def test_the_native_compiler_runs_without_node(checker: TypeScriptChecker) -> None:
+    command = checker.toolchain.tsc_command()
+    assert command == [str(checker.toolchain.tsc)]
+    assert "@typescript" in command[0]
+    done = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"Version {pinned_versions()['typescript']}"

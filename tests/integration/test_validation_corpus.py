@@ -17,7 +17,6 @@ from codegen_tasks.pipeline.check import combine
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import ServiceSpec, build_service_spec
 from codegen_tasks.settings import get_settings
-from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.examples import node_id, shop
 
@@ -158,7 +157,7 @@ def corpus(orders_spec: ServiceSpec) -> dict[str, tuple[Files, ValidationResult]
         name: [GeneratedFile(path=p, content=c) for p, c in sorted(files.items())]
         for name, files in bundles.items()
     }
-    checker = TypeScriptChecker(Toolchain(get_settings().toolchain_dir))
+    checker = TypeScriptChecker.from_settings(get_settings())
     reports = checker.check_many(as_files)
     return {
         name: (bundles[name], combine(orders_spec, as_files[name], reports[name])) for name in CASES
