@@ -7,7 +7,7 @@ StorageContract.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,6 +16,7 @@ from codegen_tasks import keys
 from codegen_tasks.errors import NotFoundError, StorageError, UnsafePathError
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.storage import ObjectStore, read_bundle, write_bundle
+from codegen_tasks.storage.base import StoredObject
 
 FILES = [
     GeneratedFile(path="package.json", content='{"name": "orders"}\n'),
@@ -48,6 +49,10 @@ class RecordingStore:
         self.inner.put(key, data, content_type)
         self.puts.append(key)
 
+    def put_many(self, objects: Sequence[StoredObject]) -> None:
+        for obj in objects:
+            self.put(*obj)
+
     def get(self, key: str) -> bytes:
         return self.inner.get(key)
 
@@ -62,6 +67,29 @@ class RecordingStore:
 
 
 class StorageContract:
+    def test_put_many_stores_every_object(self, store_case: StoreCase) -> None:
+        store = store_case.store
+        store.put("m/old.txt", b"old", "text/plain")
+        store.put_many(
+            [
+                StoredObject("m/a.txt", b"a", "text/plain"),
+                StoredObject("m/deep/b.json", b"{}", "application/json"),
+                StoredObject("m/old.txt", b"new", "text/plain"),
+            ]
+        )
+        assert store.list("m/") == ["m/a.txt", "m/deep/b.json", "m/old.txt"]
+        assert [store.get(k) for k in store.list("m/")] == [b"a", b"{}", b"new"]
+
+    def test_put_many_refuses_an_unsafe_key(self, store_case: StoreCase) -> None:
+        with pytest.raises(StorageError):
+            store_case.store.put_many(
+                [
+                    StoredObject("u/fine.txt", b"1", "text/plain"),
+                    StoredObject("u/../../escape.txt", b"2", "text/plain"),
+                ]
+            )
+        assert not any("escape" in key for key in store_case.raw_keys())
+
     def test_objects_round_trip(self, store_case: StoreCase) -> None:
         store = store_case.store
         store.put("a/one.txt", b"1", "text/plain")

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import builtins
-from typing import Protocol
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
 from codegen_tasks.errors import StorageError
+
+
+class StoredObject(NamedTuple):
+    key: str
+    data: bytes
+    content_type: str
 
 
 class ObjectStore(Protocol):
@@ -16,6 +23,10 @@ class ObjectStore(Protocol):
     """
 
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def put_many(self, objects: Sequence[StoredObject]) -> None:
+        """Several objects, all durable once it returns (a file store syncs once)."""
+        ...
 
     def get(self, key: str) -> bytes:
         """The object's bytes; NotFoundError when it does not exist."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from codegen_tasks import keys
 from codegen_tasks.errors import NotFoundError, ResponseFormatError, StorageError
 from codegen_tasks.files import GeneratedFile, check_path
-from codegen_tasks.storage.base import ObjectStore, key_from_uri
+from codegen_tasks.storage.base import ObjectStore, StoredObject, key_from_uri
 from codegen_tasks.storage.local import inside, write_atomic
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,12 @@ def write_bundle(
         return _ref(store, prefix, _load_manifest(store, prefix))
     entries = [ManifestEntry(path=f.path, sha256=f.sha256, size=f.size) for f in checked]
     file_keys = [_file_key(prefix, file.path) for file in checked]
-    for key, file in zip(file_keys, checked, strict=True):
-        store.put(key, file.content.encode("utf-8"), _content_type(file.path))
+    store.put_many(
+        [
+            StoredObject(key, file.content.encode("utf-8"), _content_type(file.path))
+            for key, file in zip(file_keys, checked, strict=True)
+        ]
+    )
     manifest = Manifest(
         bundle_hash=digest,
         project_id=project_id,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 import threading
+from collections.abc import Sequence
 
 from codegen_tasks.errors import NotFoundError
-from codegen_tasks.storage.base import check_key, check_prefix
+from codegen_tasks.storage.base import StoredObject, check_key, check_prefix
 
 
 class MemoryStore:
@@ -22,6 +23,10 @@ class MemoryStore:
         with self._lock:
             self._objects[key] = bytes(data)
             self.content_types[key] = content_type
+
+    def put_many(self, objects: Sequence[StoredObject]) -> None:
+        for obj in objects:
+            self.put(*obj)
 
     def get(self, key: str) -> bytes:
         check_key(key)

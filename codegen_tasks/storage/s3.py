@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -12,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from codegen_tasks.errors import NotFoundError, StorageError
-from codegen_tasks.storage.base import check_key, check_prefix
+from codegen_tasks.storage.base import StoredObject, check_key, check_prefix
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,11 @@ class S3Store:
             self.put(key, data, content_type)
         except BotoCoreError as exc:
             raise translate(exc, "put", key) from exc
+
+    def put_many(self, objects: Sequence[StoredObject]) -> None:
+        """One request per object: each is durable once S3 answers."""
+        for obj in objects:
+            self.put(*obj)
 
     def _put(self, full: str, data: bytes, content_type: str) -> None:
         self._client.put_object(Bucket=self.bucket, Key=full, Body=data, ContentType=content_type)
