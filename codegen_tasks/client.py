@@ -115,6 +115,8 @@ class CodegenClient:
     def enqueue(self, task_name: str, payload: Payload, **options: Any) -> str:
         """Validate the payload against the task's schema and send it; returns the task id."""
         data = self.validated(task_name, payload)
+        if self.embedded and task_name == "codegen.generate_project":
+            return self._embedded_run(GenerateProjectPayload.model_validate(data))
         if self.embedded:
             eager = self.app.tasks[task_name].apply(args=[data], **options)
             self._eager[str(eager.id)] = eager.get()
@@ -123,6 +125,15 @@ class CodegenClient:
             task_name, args=[data], argsrepr=summary(data), kwargsrepr="{}", **options
         )
         return str(result.id)
+
+    def _embedded_run(self, payload: GenerateProjectPayload) -> str:
+        """A project run in this process, its nodes concurrently (not an eager task loop)."""
+        from codegen_tasks.pipeline.context import Deps
+        from codegen_tasks.pipeline.embedded import EmbeddedRun
+
+        run = EmbeddedRun(Deps.from_settings(self.settings), payload)
+        self._eager[run.run_id] = run.run().wire()
+        return run.run_id
 
     def result(self, task_id: str) -> AsyncResult:
         return AsyncResult(task_id, app=self.app)

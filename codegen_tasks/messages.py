@@ -176,6 +176,7 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # stopped by its user (Ctrl-C in embedded mode)
 
 
 class ServiceResult(Message):

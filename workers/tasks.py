@@ -23,6 +23,7 @@ from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure
 from codegen_tasks.pipeline.progress import progress_listener
 from codegen_tasks.pipeline.project import close_run, run_result, start_run, unfinished_jobs
+from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
 from workers.app import app
 from workers.operators import progress_reporter, shown
 from workers.retry import RETRY_OPTIONS, run_with_retries
@@ -31,25 +32,18 @@ from workers.runtime import deps
 JSON = dict[str, Any]
 
 
+def step_signatures(steps: tuple[NodeStep, ...], job: NodeJob, metadata: JSON) -> list[Any]:
+    """The tasks running `steps` of one node of a run, with their payloads."""
+    signatures = []
+    for step in steps:
+        payload = step.payload(job, metadata)
+        signatures.append(app.tasks[step.task].si(payload).set(**shown(payload)))
+    return signatures
+
+
 def node_chain(job: NodeJob, metadata: JSON) -> Any:
-    """generate → validate → discover for one node of a run."""
-    common = {"metadata": metadata, "projectId": job.project_id, "nodeId": job.node_id}
-    generate = {
-        **common,
-        "runId": job.run_id,
-        "aiModel": job.model,
-        "forceRegenerate": job.force,
-        "stream": job.stream,
-        "multiStep": job.multi_step,
-    }
-    check = {**common, "runId": job.run_id}
-    validate = {**check, "aiReview": job.ai_review}
-    discover = {**check, "aiDescribe": job.ai_review}
-    return chain(
-        generate_service.si(generate).set(**shown(generate)),
-        validate_service.si(validate).set(**shown(validate)),
-        discover_contracts.si(discover).set(**shown(discover)),
-    )
+    """generate → validate → discover for one node of a run (`NODE_STEPS`)."""
+    return chain(*step_signatures(NODE_STEPS, job, metadata))
 
 
 def dispatch_run(run_id: str, jobs: list[NodeJob], metadata: JSON) -> None:
@@ -112,17 +106,8 @@ def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
     record = run_with_retries(
         task, lambda: generate_node(deps(), job), lambda exc: record_failure(deps(), job, exc)
     )
-    common = {"metadata": request.metadata.model_dump(), "projectId": job.project_id}
-    common |= {"nodeId": job.node_id, "runId": run_id}
-    validate, discover = (
-        common | {"aiReview": job.ai_review},
-        common | {"aiDescribe": job.ai_review},
-    )
-    chain(
-        validate_service.si(validate).set(**shown(validate)),
-        discover_contracts.si(discover).set(**shown(discover)),
-        finalize_run.si(run_id),
-    ).apply_async()
+    checks = step_signatures(NODE_STEPS[1:], job, request.metadata.model_dump())
+    chain(*checks, finalize_run.si(run_id)).apply_async()
     return record.model_dump(mode="json", by_alias=True)
 
 

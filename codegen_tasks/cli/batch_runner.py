@@ -35,6 +35,7 @@ class ProjectState:
     @property
     def label(self) -> str:
         colour = {"succeeded": "green", "failed": "red", "partial": "yellow", "error": "red"}
+        colour["cancelled"] = "yellow"
         text = self.status + (" (resumed)" if self.resumed else "")
         return f"[{colour.get(self.status, 'cyan')}]{text}[/]"
 

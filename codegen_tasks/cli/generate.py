@@ -24,10 +24,12 @@ from codegen_tasks.messages import (
     RunStatus,
 )
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.embedded import EmbeddedRun
 from codegen_tasks.pipeline.project import run_result
 from codegen_tasks.settings import get_settings
 
 POLL_S = 0.25
+CANCELLED_EXIT_CODE = 130  # the shell's code for a command stopped by Ctrl-C (SIGINT)
 
 
 MAX_GRAPH_FILE_BYTES = 16 * 1024 * 1024
@@ -62,20 +64,23 @@ def _graph_source(path: Path | None, project_id: str | None) -> dict[str, object
 class _Submission:
     """A started run: in this process (embedded mode) or on the workers."""
 
-    def __init__(self, client: CodegenClient, payload: GenerateProjectPayload) -> None:
+    def __init__(self, d: Deps, client: CodegenClient, payload: GenerateProjectPayload) -> None:
         self._client = client
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._embedded: EmbeddedRun | None = None
         self._task_id: str | None = None
         if client.embedded:
-            self._thread = threading.Thread(target=self._work, args=(payload,), daemon=True)
+            self._embedded = EmbeddedRun(d, payload)
+            self._thread = threading.Thread(target=self._work, daemon=True)
             self._thread.start()
         else:
             self._task_id = client.generate_project(payload)
 
-    def _work(self, payload: GenerateProjectPayload) -> None:
+    def _work(self) -> None:
+        assert self._embedded is not None
         try:
-            self._client.generate_project(payload)
+            self._embedded.run()
         except BaseException as exc:  # re-raised in the caller's thread
             self._error = exc
 
@@ -85,22 +90,32 @@ class _Submission:
         if self._task_id is not None and self._client.result(self._task_id).failed():
             self._client.wait(self._task_id)  # raises the task's error
 
+    def cancel(self) -> RunResult | None:
+        """Ctrl-C: an embedded run is stopped and closed `cancelled`; on the workers it goes on."""
+        return self._embedded.cancel() if self._embedded is not None else None
+
 
 def follow(
     d: Deps, client: CodegenClient, payload: GenerateProjectPayload, *, show: bool, timeout: float
 ) -> RunResult:
     """Start the run and poll its per-node state in history until it is closed."""
     run_id = payload.run_id or ""
-    submission = _Submission(client, payload)
+    submission = _Submission(d, client, payload)
     deadline = time.monotonic() + timeout
-    with RunProgress(console) if show else _NoProgress() as progress:
-        while True:
-            submission.raise_if_failed()
-            if _poll(d, run_id, progress):
-                break
-            if time.monotonic() > deadline:
-                raise CodegenError(f"run {run_id} did not finish in {timeout:.0f}s")
-            time.sleep(POLL_S)
+    try:
+        with RunProgress(console) if show else _NoProgress() as progress:
+            while True:
+                submission.raise_if_failed()
+                if _poll(d, run_id, progress):
+                    break
+                if time.monotonic() > deadline:
+                    raise CodegenError(f"run {run_id} did not finish in {timeout:.0f}s")
+                time.sleep(POLL_S)
+    except KeyboardInterrupt:
+        cancelled = submission.cancel()
+        if cancelled is None:
+            raise
+        return cancelled
     return run_result(d, run_id)
 
 
@@ -143,6 +158,9 @@ def report(result: RunResult, as_json: bool) -> None:
         console.print(run_table(result))
         for cycle in result.cycles:
             console.print(f"[yellow]cycle:[/] {' → '.join([*cycle, cycle[0]])}")
+    if result.status is RunStatus.CANCELLED:
+        console.print(f"[yellow]run {result.run_id} cancelled[/]")
+        raise typer.Exit(CANCELLED_EXIT_CODE)
     if result.status is not RunStatus.SUCCEEDED:
         raise typer.Exit(1)
 

@@ -16,7 +16,7 @@ from codegen_tasks.llm.base import LLMClient
 from codegen_tasks.settings import Settings
 from codegen_tasks.storage import store_from_url
 from codegen_tasks.storage.base import ObjectStore
-from codegen_tasks.validation.typescript import TypeScriptChecker
+from codegen_tasks.validation.typescript import BundleChecker, TypeScriptChecker
 
 
 def utc_now() -> datetime:
@@ -36,7 +36,7 @@ class Deps:
     store: ObjectStore
     cache: Cache
     llm_factory: Callable[[], LLMClient]
-    typescript: TypeScriptChecker | None = None
+    typescript: BundleChecker | None = None
     clock: Callable[[], datetime] = utc_now
     ids: Callable[[], str] = new_id
     _llm: LLMClient | None = field(default=None, init=False, repr=False)

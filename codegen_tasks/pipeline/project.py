@@ -22,6 +22,7 @@ from codegen_tasks.pipeline.generate import NodeJob, inputs_hash
 from codegen_tasks.services import build_service_spec
 
 NOT_FINISHED = "the node's task chain ended before the node finished"
+CANCELLED = "cancelled before the node finished"
 
 
 @dataclass(frozen=True)
@@ -172,13 +173,22 @@ def run_result(deps: Deps, run_id: str) -> RunResult:
 
 def close_run(deps: Deps, run_id: str) -> RunResult:
     """The chord callback: nodes still unfinished are failed, then the run is closed."""
+    return _close(deps, run_id, NOT_FINISHED, None)
+
+
+def cancel_run(deps: Deps, run_id: str) -> RunResult:
+    """Its user stopped the run: unfinished nodes fail as cancelled, the run is `cancelled`."""
+    return _close(deps, run_id, CANCELLED, RunStatus.CANCELLED)
+
+
+def _close(deps: Deps, run_id: str, unfinished: str, status: RunStatus | None) -> RunResult:
     for node in deps.history.run_nodes(run_id):
         if not node.status.finished:
             deps.history.set_node(
-                run_id, node.node_id, ServiceStatus.FAILED, deps.clock(), error=NOT_FINISHED
+                run_id, node.node_id, ServiceStatus.FAILED, deps.clock(), error=unfinished
             )
     result = run_result(deps, run_id)
-    status = run_status(result.services)
+    status = status or run_status(result.services)
     deps.history.finish_run(run_id, status.value, deps.clock())
     return result.model_copy(update={"status": status})
 

@@ -13,6 +13,7 @@ STATUS_COLOURS: dict[str, str] = {
     ServiceStatus.VALIDATING.value: "#d29922",
     ServiceStatus.DISCOVERING.value: "#d29922",
     "partial": "#bc4c00",
+    "cancelled": "#8c959f",
     "running": "#d29922",
 }
 NO_CODE = "#8c959f"  # databases and logic nodes: shape prompts, get no code

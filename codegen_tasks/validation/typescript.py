@@ -20,6 +20,7 @@ import re
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -117,6 +118,16 @@ def _is_leaky(files: list[GeneratedFile]) -> bool:
             if posixpath.normpath(joined).startswith(".."):
                 return True
     return False
+
+
+class BundleChecker(Protocol):
+    """The typescript and build levels of one bundle, or of several in one compiler run."""
+
+    def check(self, files: list[GeneratedFile]) -> TypeScriptReport: ...
+
+    def check_many(
+        self, bundles: dict[str, list[GeneratedFile]]
+    ) -> dict[str, TypeScriptReport]: ...
 
 
 class TypeScriptChecker:

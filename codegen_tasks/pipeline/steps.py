@@ -1,0 +1,68 @@
+"""A node's steps in a project run, defined once: generate → validate → discover.
+
+Two runners walk them: the Celery chain of a run on the workers (each step is the task named
+here, its payload built here) and the embedded runner (each step's body called in a thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from codegen_tasks.errors import CodegenError
+from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
+from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NodeStep:
+    task: str  # the Celery task running this step on the workers
+    run: Callable[[Deps, NodeJob], object]  # its body: retryable errors propagate
+    payload: Callable[[NodeJob, JSON], JSON]  # the task's payload, from the job and metadata
+    give_up: Callable[[Deps, NodeJob, CodegenError], object] | None = None  # retries ran out
+
+
+def _common(job: NodeJob, metadata: JSON) -> JSON:
+    ids = {"projectId": job.project_id, "nodeId": job.node_id, "runId": job.run_id}
+    return {"metadata": metadata, **ids}
+
+
+def _generate_payload(job: NodeJob, metadata: JSON) -> JSON:
+    return {
+        **_common(job, metadata),
+        "aiModel": job.model,
+        "forceRegenerate": job.force,
+        "stream": job.stream,
+        "multiStep": job.multi_step,
+    }
+
+
+def _validate(deps: Deps, job: NodeJob) -> object:
+    return validate_in_run(deps, job.run_id, job.node_id, ai_review=job.ai_review)
+
+
+def _discover(deps: Deps, job: NodeJob) -> object:
+    return discover_in_run(deps, job.run_id, job.node_id, ai_describe=job.ai_review)
+
+
+GENERATE = NodeStep(
+    task="codegen.generate_service",
+    run=generate_node,
+    payload=_generate_payload,
+    give_up=record_failure,
+)
+VALIDATE = NodeStep(
+    task="codegen.validate_service",
+    run=_validate,
+    payload=lambda job, metadata: {**_common(job, metadata), "aiReview": job.ai_review},
+)
+DISCOVER = NodeStep(
+    task="codegen.discover_contracts",
+    run=_discover,
+    payload=lambda job, metadata: {**_common(job, metadata), "aiDescribe": job.ai_review},
+)
+NODE_STEPS: tuple[NodeStep, ...] = (GENERATE, VALIDATE, DISCOVER)
