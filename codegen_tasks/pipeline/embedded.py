@@ -9,7 +9,8 @@ compiler run (`BatchingChecker`).
 
 `cancel()` (Ctrl-C) stops every node before its next step or retry and closes the run
 `cancelled` at once, its unfinished nodes failed as cancelled; model calls in flight are
-abandoned with their (daemon) threads, so the process can exit without waiting for them.
+abandoned with their (daemon) threads, so the process can exit without waiting for them
+(if it lives on, `run()` closes the run once more when they have stopped).
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ class EmbeddedRun:
 
     def _close(self, closer: Callable[[Deps, str], RunResult]) -> RunResult:
         with self._close_lock:
-            if self._result is None:
+            # A cancelled run is closed again once its nodes stopped: a step in flight at
+            # the cancel may have moved its node on since (cancel_run is idempotent).
+            if self._result is None or self.cancelled:
                 closer = cancel_run if self.cancelled else closer
                 work = self._closer(closer)
                 self._result = self._retrying("codegen.finalize_run", work, None, stoppable=False)

@@ -1,0 +1,99 @@
+"""Concurrent compiler checks share compiler runs, each caller getting its own report."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from codegen_tasks.errors import ToolchainError
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.messages import Finding, ValidationLevel
+from codegen_tasks.validation.batching import BatchingChecker
+from codegen_tasks.validation.typescript import TypeScriptReport
+
+
+def bundle(name: str) -> list[GeneratedFile]:
+    return [GeneratedFile(path="src/main.ts", content=f"export const name = '{name}';\n")]
+
+
+def report_for(files: list[GeneratedFile]) -> TypeScriptReport:
+    message = files[0].content
+    return TypeScriptReport(typescript=[Finding(level=ValidationLevel.TYPESCRIPT, message=message)])
+
+
+class SlowCompiler:
+    """Records each compiler run's bundles; the first run waits until `queued` is set."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.runs: list[list[str]] = []
+        self.first_started = threading.Event()
+        self.queued = threading.Event()
+        self.fail = fail
+        self.lock = threading.Lock()
+
+    def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
+        return self.check_many({"one": files})["one"]
+
+    def check_many(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
+        with self.lock:
+            self.runs.append([files[0].content for files in bundles.values()])
+            first = len(self.runs) == 1
+        if first:
+            self.first_started.set()
+            assert self.queued.wait(10)
+        if self.fail:
+            raise ToolchainError("compiler crashed")
+        return {key: report_for(files) for key, files in bundles.items()}
+
+
+def check_all(
+    checker: BatchingChecker, compiler: SlowCompiler, names: list[str]
+) -> dict[str, object]:
+    results: dict[str, object] = {}
+
+    def call(name: str) -> None:
+        try:
+            results[name] = checker.check(bundle(name))
+        except ToolchainError as exc:
+            results[name] = exc
+
+    first = threading.Thread(target=call, args=(names[0],))
+    first.start()
+    assert compiler.first_started.wait(10)
+    others = [threading.Thread(target=call, args=(n,)) for n in names[1:]]
+    for thread in others:
+        thread.start()
+    while len(checker._pending) < len(others):  # every other check queued behind the first
+        threading.Event().wait(0.01)
+    compiler.queued.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    return results
+
+
+def test_checks_arriving_during_a_compile_share_the_next_one() -> None:
+    compiler = SlowCompiler()
+    checker = BatchingChecker(compiler)
+    names = ["a", "b", "c", "d"]
+    results = check_all(checker, compiler, names)
+    assert [len(run) for run in compiler.runs] == [1, 3]
+    for name in names:
+        assert results[name] == report_for(bundle(name))
+
+
+def test_a_lone_check_compiles_at_once() -> None:
+    compiler = SlowCompiler()
+    compiler.queued.set()
+    report = BatchingChecker(compiler).check(bundle("solo"))
+    assert report == report_for(bundle("solo")) and len(compiler.runs) == 1
+
+
+def test_a_compiler_error_reaches_every_waiting_caller() -> None:
+    compiler = SlowCompiler(fail=True)
+    checker = BatchingChecker(compiler)
+    results = check_all(checker, compiler, ["a", "b", "c"])
+    assert len(results) == 3 and all(isinstance(r, ToolchainError) for r in results.values())
+    with pytest.raises(ToolchainError):  # the next check runs the compiler again, not hangs
+        checker.check(bundle("again"))
+    assert len(compiler.runs) == 3
