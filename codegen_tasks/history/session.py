@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -16,10 +17,32 @@ class SessionStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # the transaction open in this thread (or task) through `transaction()`, if any
+        self._current: ContextVar[Session | None] = ContextVar(f"history-{id(self)}", default=None)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every history call inside the block is part of one transaction, committed at its
+        end (one round of locks and one commit instead of one per call). Nested blocks join
+        the outer one."""
+        if self._current.get() is not None:
+            yield
+            return
+        with self._session() as session:
+            token = self._current.set(session)
+            try:
+                yield
+            finally:
+                self._current.reset(token)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        """A transaction; database blips become retryable HistoryErrors."""
+        """A transaction (or the enclosing `transaction()`); database blips become
+        retryable HistoryErrors."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
         with translated_errors(), self._sessions.begin() as session:
             yield session
 

@@ -120,15 +120,21 @@ def validate_in_run(
     """Validate a node's fresh bundle in a run. Failing model output gets the feedback loop
     (regenerated with the errors, bounded); a final failure marks the node failed. The
     optional AI review only adds warnings."""
-    status, generation = _run_generation(deps, run_id, node_id)
-    if generation is None or generation.bundle_uri is None:
-        return None
-    if status is not ServiceStatus.VALIDATING:  # skipped, or done by an earlier delivery
-        return deps.history.validation_for(generation.id)
-    spec = load_spec(deps, run_id, node_id)
+    with deps.history.transaction():
+        status, generation = _run_generation(deps, run_id, node_id)
+        if generation is None or generation.bundle_uri is None:
+            return None
+        if status is not ServiceStatus.VALIDATING:  # skipped, or done by an earlier delivery
+            return deps.history.validation_for(generation.id)
+        spec = load_spec(deps, run_id, node_id)
     files = read_bundle(deps.store, generation.bundle_uri)
     result, contracts = validate_files(deps, spec, files)
-    _record_validation(deps, run_id, generation, (result, contracts), "validate")
+    final = ai_review is False and (result.passed or deps.settings.feedback_attempts == 0)
+    with deps.history.transaction():  # the usual case: the step's writes in one transaction
+        _record_validation(deps, run_id, generation, (result, contracts), "validate")
+        if final:
+            _settle(deps, run_id, node_id, result)
+            return result
     for attempt in range(1, deps.settings.feedback_attempts + 1):
         if result.passed:
             break
@@ -145,13 +151,18 @@ def validate_in_run(
         ctx = CallContext(run_id, generation.project_id, node_id, generation.user_id, "review")
         result = with_review(deps, ctx, generation.model, spec.name, files, result)
         _record_validation(deps, run_id, generation, (result, contracts), "validate:review")
+    _settle(deps, run_id, node_id, result)
+    return result
+
+
+def _settle(deps: Deps, run_id: str, node_id: str, result: ValidationResult) -> None:
+    """The node after its validation: on to discovery, or failed."""
     if result.passed:
         deps.history.set_node(run_id, node_id, ServiceStatus.DISCOVERING, deps.clock())
     else:
         deps.history.set_node(
             run_id, node_id, ServiceStatus.FAILED, deps.clock(), error=summary(result)
         )
-    return result
 
 
 def discover_in_run(
@@ -159,14 +170,16 @@ def discover_in_run(
 ) -> list[Contract]:
     """The node's contracts, as validation discovered them (discovered here when validation
     stored none), AI descriptions added on request; the node succeeds if nothing failed."""
-    status, generation = _run_generation(deps, run_id, node_id)
-    if generation is None or generation.bundle_uri is None:
-        return []
-    stored = deps.history.contracts_for(generation.id)
-    if status in (ServiceStatus.SKIPPED, ServiceStatus.SUCCEEDED) or (stored and not ai_describe):
-        if status is ServiceStatus.DISCOVERING:
-            deps.history.set_node(run_id, node_id, ServiceStatus.SUCCEEDED, deps.clock())
-        return stored
+    with deps.history.transaction():  # the usual case: the whole step in one transaction
+        status, generation = _run_generation(deps, run_id, node_id)
+        if generation is None or generation.bundle_uri is None:
+            return []
+        stored = deps.history.contracts_for(generation.id)
+        done = status in (ServiceStatus.SKIPPED, ServiceStatus.SUCCEEDED)
+        if done or (stored and not ai_describe):
+            if status is ServiceStatus.DISCOVERING:
+                deps.history.set_node(run_id, node_id, ServiceStatus.SUCCEEDED, deps.clock())
+            return stored
     files = read_bundle(deps.store, generation.bundle_uri)
     contracts = stored or discover_contracts(files).contracts
     if ai_describe:

@@ -219,18 +219,19 @@ def _resume(deps: Deps, job: NodeJob, done: GenerationRecord) -> GenerationRecor
 
 def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
     """Generate one node for a run. Retryable errors propagate; others are recorded."""
-    existing = deps.history.generation_by_key(f"{job.run_id}:{job.node_id}:generate")
-    if existing is not None:  # retried or redelivered: the work is done
-        return _resume(deps, job, existing)
-    spec = load_spec(deps, job.run_id, job.node_id)
-    ihash = inputs_hash(spec, job.model)
-    last = deps.history.latest_generation(job.project_id, job.node_id, succeeded=True)
-    if not job.force and last is not None and last.inputs_hash == ihash:
-        deps.history.set_node(
-            job.run_id, job.node_id, ServiceStatus.SKIPPED, deps.clock(), generation_id=last.id
-        )
-        return last.model_copy(update={"status": ServiceStatus.SKIPPED})
-    deps.history.set_node(job.run_id, job.node_id, ServiceStatus.GENERATING, deps.clock())
+    with deps.history.transaction():  # the step's reads and first write: one transaction
+        existing = deps.history.generation_by_key(f"{job.run_id}:{job.node_id}:generate")
+        if existing is not None:  # retried or redelivered: the work is done
+            return _resume(deps, job, existing)
+        spec = load_spec(deps, job.run_id, job.node_id)
+        ihash = inputs_hash(spec, job.model)
+        last = deps.history.latest_generation(job.project_id, job.node_id, succeeded=True)
+        if not job.force and last is not None and last.inputs_hash == ihash:
+            deps.history.set_node(
+                job.run_id, job.node_id, ServiceStatus.SKIPPED, deps.clock(), generation_id=last.id
+            )
+            return last.model_copy(update={"status": ServiceStatus.SKIPPED})
+        deps.history.set_node(job.run_id, job.node_id, ServiceStatus.GENERATING, deps.clock())
     log.info("Generating code for service: %s", spec.name)
     started = time.monotonic()
     try:

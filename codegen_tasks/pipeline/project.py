@@ -182,14 +182,15 @@ def cancel_run(deps: Deps, run_id: str) -> RunResult:
 
 
 def _close(deps: Deps, run_id: str, unfinished: str, status: RunStatus | None) -> RunResult:
-    for node in deps.history.run_nodes(run_id):
-        if not node.status.finished:
-            deps.history.set_node(
-                run_id, node.node_id, ServiceStatus.FAILED, deps.clock(), error=unfinished
-            )
-    result = run_result(deps, run_id)
-    status = status or run_status(result.services)
-    deps.history.finish_run(run_id, status.value, deps.clock())
+    with deps.history.transaction():  # one transaction, however many nodes
+        for node in deps.history.run_nodes(run_id):
+            if not node.status.finished:
+                deps.history.set_node(
+                    run_id, node.node_id, ServiceStatus.FAILED, deps.clock(), error=unfinished
+                )
+        result = run_result(deps, run_id)
+        status = status or run_status(result.services)
+        deps.history.finish_run(run_id, status.value, deps.clock())
     return result.model_copy(update={"status": status})
 
 

@@ -1,0 +1,52 @@
+"""Database transactions per node: each step's reads and writes are batched."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from codegen_tasks.errors import NotFoundError
+from codegen_tasks.messages import GenerateProjectPayload, ServiceStatus
+from codegen_tasks.pipeline.project import close_run, start_run
+from codegen_tasks.pipeline.steps import NODE_STEPS
+from tests.examples import SHOP_PROJECT_ID, shop
+from tests.unit.conftest import MakeDeps
+
+
+class Commits:
+    def __init__(self, engine: object) -> None:
+        self.count = 0
+        event.listen(engine, "commit", self.seen)
+
+    def seen(self, _connection: object) -> None:
+        self.count += 1
+
+    def take(self) -> int:
+        count, self.count = self.count, 0
+        return count
+
+
+def test_a_node_costs_seven_transactions(make_deps: MakeDeps) -> None:
+    deps = make_deps()
+    payload = GenerateProjectPayload(project_id=SHOP_PROJECT_ID, graph=shop(), run_id="r1")
+    plan = start_run(deps, payload, "r1")
+    commits = Commits(deps.history.engine)
+    per_step = []
+    for step in NODE_STEPS:
+        step.run(deps, plan.jobs[0])
+        per_step.append(commits.take())
+    assert per_step == [4, 2, 1]  # it was 8, 6 and 4 with one transaction per history call
+    assert deps.history.run_node("r1", plan.jobs[0].node_id).status is ServiceStatus.SUCCEEDED
+    commits.take()
+    close_run(deps, "r1")
+    assert commits.take() == 1  # closing the run: one transaction whatever its size
+
+
+def test_a_failed_transaction_writes_nothing(make_deps: MakeDeps) -> None:
+    deps = make_deps()
+    payload = GenerateProjectPayload(project_id=SHOP_PROJECT_ID, graph=shop(), run_id="r2")
+    job = start_run(deps, payload, "r2").jobs[0]
+    with pytest.raises(NotFoundError), deps.history.transaction():
+        deps.history.set_node("r2", job.node_id, ServiceStatus.GENERATING, deps.clock())
+        deps.history.set_node("r2", "no-such-node", ServiceStatus.GENERATING, deps.clock())
+    assert deps.history.run_node("r2", job.node_id).status is ServiceStatus.QUEUED
