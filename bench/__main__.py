@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import makespan, overhead, throughput
+from bench import embedded, makespan, overhead, scale, throughput
 
 
 def main(argv: list[str]) -> None:
     extra = ["--no-write"] if "--no-write" in argv else []
     makespan.main(extra)
     overhead.main(extra)
+    embedded.main(extra)
+    scale.main(extra)
     throughput.main(extra)
 
 

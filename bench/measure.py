@@ -103,5 +103,13 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
+def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    """`min-max over N runs`: what several runs gave, not only the best."""
+    if not values:
+        return "no runs"
+    low, high = min(values), max(values)
+    return f"{low:.{digits}f}-{high:.{digits}f}{unit} over {len(values)} runs"
+
+
 def ratio(measured: float, reference: float) -> float:
     return measured / reference if reference else float("inf")

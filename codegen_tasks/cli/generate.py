@@ -90,6 +90,13 @@ class _Submission:
         if self._task_id is not None and self._client.result(self._task_id).failed():
             self._client.wait(self._task_id)  # raises the task's error
 
+    def wait(self, seconds: float) -> None:
+        """Until the next poll: `seconds`, or less when the embedded run ends first."""
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join(seconds)
+        else:
+            time.sleep(seconds)
+
     def cancel(self) -> RunResult | None:
         """Ctrl-C: an embedded run is stopped and closed `cancelled`; on the workers it goes on."""
         return self._embedded.cancel() if self._embedded is not None else None
@@ -110,7 +117,7 @@ def follow(
                     break
                 if time.monotonic() > deadline:
                     raise CodegenError(f"run {run_id} did not finish in {timeout:.0f}s")
-                time.sleep(POLL_S)
+                submission.wait(POLL_S)
     except KeyboardInterrupt:
         cancelled = submission.cancel()
         if cancelled is None:

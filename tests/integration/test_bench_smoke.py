@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import makespan, throughput
+from bench import embedded, makespan, scale, throughput
 
 pytestmark = pytest.mark.integration
 
@@ -20,3 +20,18 @@ def test_makespan_bench_runs_on_a_tiny_project(redis_server_url: str) -> None:
 def test_throughput_bench_runs(redis_server_url: str) -> None:
     section = throughput.main(["--lookups", "20", "--tasks", "10", "--chains", "3", "--no-write"])
     assert any(row.metric.startswith("cache lookup hit") for row in section.rows)
+
+
+def test_embedded_bench_runs(redis_server_url: str) -> None:
+    section = embedded.main(["--nodes", "2", "--latency", "0.2", "--repeat", "1", "--no-write"])
+    values = {row.metric: row.value for row in section.rows}
+    assert any(metric.startswith("offline demo") for metric in values)
+
+
+def test_scale_bench_runs(redis_server_url: str) -> None:
+    argv = ["--nodes", "4", "--latency", "0.1", "--db", "sqlite", "--no-write"]
+    section = scale.main(argv)
+    values = {row.metric: row.value for row in section.rows}
+    assert values["run"].startswith("succeeded")
+    assert float(values["database rows written per node"].split()[0]) > 0
+    assert any(metric.startswith("peak RSS of worker `llm`") for metric in values)
