@@ -19,7 +19,8 @@ Produced by the scripts in `bench/` against real Redis, PostgreSQL, Celery worke
 from the `Procfile`'s worker lines, file:// storage and the fake OpenRouter server
 (`codegen_tasks.testing.FakeOpenRouter`, answering with the scaffold for the prompt's spec).
 Each section names the command that reproduces it; `.venv/bin/python -m bench` runs them all.
-Numbers are from one run on the machine described in the section; ratios matter, not seconds.
+Each section states the machine and its load while it ran; repeated measurements give their
+median and their spread (min-max), not the best run. Ratios matter more than seconds.
 """
 
 
@@ -38,6 +39,7 @@ class Section:
     argv: list[str]
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    load_at_start: tuple[float, float, float] = field(default_factory=os.getloadavg)
 
     def add(self, metric: str, value: str, target: str = "", ok: bool | None = None) -> None:
         verdict = "" if ok is None else ("met" if ok else "MISSED")
@@ -54,10 +56,11 @@ class Section:
         return " ".join([".venv/bin/python", "-m", *map(shlex.quote, self.argv)])
 
     def markdown(self) -> str:
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        start = ", ".join(f"{x:.1f}" for x in self.load_at_start)
+        end = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         machine = (
-            f"{os.cpu_count()} cores (load average {load} when written), "
-            f"Python {platform.python_version()}, {sys.platform}"
+            f"{os.cpu_count()} cores, load average (1, 5, 15 min) {start} at the start and "
+            f"{end} at the end, Python {platform.python_version()}, {sys.platform}"
         )
         when = datetime.now(UTC).strftime("%Y-%m-%d")
         lines = [

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import unicodedata
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,13 +24,30 @@ class GeneratedFile(BaseModel):
     path: str
     content: str
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content.encode("utf-8")).hexdigest()
+    # computed once per file (it is frozen): a bundle is hashed, sized and written in turn
+    @cached_property
+    def data(self) -> bytes:
+        return self.content.encode("utf-8")
 
-    @property
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @cached_property
     def size(self) -> int:
-        return len(self.content.encode("utf-8"))
+        return len(self.data)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> GeneratedFile:
+        """A copy whose derived values are computed afresh (its content may differ)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in _DERIVED:
+            copied.__dict__.pop(name, None)
+        return copied
+
+
+_DERIVED = ("data", "sha256", "size")
 
 
 def check_path(path: str) -> str:

@@ -115,7 +115,7 @@ def write_bundle(
     file_keys = [_file_key(prefix, file.path) for file in checked]
     store.put_many(
         [
-            StoredObject(key, file.content.encode("utf-8"), _content_type(file.path))
+            StoredObject(key, file.data, _content_type(file.path))
             for key, file in zip(file_keys, checked, strict=True)
         ]
     )

@@ -128,3 +128,11 @@ def test_s3_errors_are_classified(error: Exception, retryable: bool) -> None:
     translated = translate(error, "put", "k")
     assert isinstance(translated, StorageError)
     assert translated.retryable is retryable
+
+
+def test_a_file_s_hash_and_size_follow_its_content_through_copies() -> None:
+    original = GeneratedFile(path="src/a.ts", content="héllo")
+    assert original.size == 6 and original.data == "héllo".encode()
+    changed = original.model_copy(update={"content": "x"})
+    assert changed.size == 1
+    assert changed.sha256 == GeneratedFile(path="src/a.ts", content="x").sha256 != original.sha256
