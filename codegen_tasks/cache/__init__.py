@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from codegen_tasks.cache.base import Cache
 from codegen_tasks.cache.degrading import DegradingCache
 from codegen_tasks.cache.local import FileCache
 from codegen_tasks.cache.memory import MemoryCache
-from codegen_tasks.cache.redis_cache import RedisCache
 from codegen_tasks.cache.requests import (
     CachedAnswer,
     lookup,
@@ -15,6 +16,9 @@ from codegen_tasks.cache.requests import (
     store,
 )
 from codegen_tasks.settings import Settings
+
+if TYPE_CHECKING:
+    from codegen_tasks.cache.redis_cache import RedisCache
 
 __all__ = [
     "Cache",
@@ -31,9 +35,20 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """RedisCache on first use: redis takes a while to import and embedded mode never needs it."""
+    if name == "RedisCache":
+        from codegen_tasks.cache.redis_cache import RedisCache
+
+        return RedisCache
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def cache_from_settings(settings: Settings) -> DegradingCache:
     """Redis when CODEGEN_REDIS_URL is set, else a FileCache in the cache dir; always degrading."""
-    inner: Cache = (
-        RedisCache(settings.redis_url) if settings.redis_url else FileCache(settings.cache_dir)
-    )
+    if not settings.redis_url:
+        return DegradingCache(FileCache(settings.cache_dir))
+    from codegen_tasks.cache.redis_cache import RedisCache
+
+    inner: Cache = RedisCache(settings.redis_url)
     return DegradingCache(inner)

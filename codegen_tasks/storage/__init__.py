@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from codegen_tasks.errors import StorageError
@@ -15,7 +16,9 @@ from codegen_tasks.storage.bundles import (
 )
 from codegen_tasks.storage.local import FileStore
 from codegen_tasks.storage.memory import MemoryStore
-from codegen_tasks.storage.s3 import S3Store
+
+if TYPE_CHECKING:
+    from codegen_tasks.storage.s3 import S3Store
 
 __all__ = [
     "BundleRef",
@@ -31,6 +34,15 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """S3Store on first use: boto3 takes a while to import and embedded mode never needs it."""
+    if name == "S3Store":
+        from codegen_tasks.storage.s3 import S3Store
+
+        return S3Store
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def store_from_url(url: str, endpoint_url: str | None = None) -> ObjectStore:
     """`file://relative/or/abs`, `s3://bucket/prefix` (endpoint for MinIO) or `memory://`."""
     scheme, _, rest = url.partition("://")
@@ -42,6 +54,8 @@ def store_from_url(url: str, endpoint_url: str | None = None) -> ObjectStore:
         parts = urlsplit(url)
         if not parts.netloc:
             raise StorageError(f"storage URL {url!r} names no bucket", retryable=False)
+        from codegen_tasks.storage.s3 import S3Store
+
         return S3Store(parts.netloc, parts.path.strip("/"), endpoint_url)
     raise StorageError(
         f"unsupported storage URL {url!r}: use file://, s3://bucket/prefix or memory://",

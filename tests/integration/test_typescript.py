@@ -6,6 +6,7 @@ repeated runs and CI reuse it.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from collections.abc import Callable
@@ -18,7 +19,11 @@ from codegen_tasks.scaffold import render_service
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation import toolchain as toolchain_module
 from codegen_tasks.validation.toolchain import Toolchain, manifest_hash, pinned_versions
-from codegen_tasks.validation.typescript import TypeScriptChecker, TypeScriptReport
+from codegen_tasks.validation.typescript import (
+    COMPILER_OPTIONS,
+    TypeScriptChecker,
+    TypeScriptReport,
+)
 from tests.unit.test_scaffold import edge_case_specs, shop_specs
 
 pytestmark = pytest.mark.integration
@@ -201,3 +206,22 @@ def test_the_native_compiler_runs_without_node(checker: TypeScriptChecker) -> No
     assert "@typescript" in command[0]
     done = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == f"Version {pinned_versions()['typescript']}"
+
+
+def test_the_compiler_emits_commonjs_with_decorator_metadata(
+    checker: TypeScriptChecker, tmp_path: Path
+) -> None:
+    """What `node dist/main.js` needs: CommonJS output with Nest's design-time metadata."""
+    for file in SHOP["orders"]:
+        target = tmp_path / file.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(file.content)
+    (tmp_path / "node_modules").symlink_to(checker.toolchain.node_modules)
+    config = {"compilerOptions": {**COMPILER_OPTIONS, "outDir": "dist"}, "include": ["src"]}
+    (tmp_path / "tsconfig.build.json").write_text(json.dumps(config))
+    command = [*checker.toolchain.tsc_command(), "-p", "tsconfig.build.json"]
+    subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True)
+    main = (tmp_path / "dist/src/main.js").read_text()
+    assert '"use strict"' in main and "require(" in main
+    emitted = [p.read_text() for p in (tmp_path / "dist").rglob("*.controller.js")]
+    assert emitted and all('__metadata("design:paramtypes"' in js for js in emitted)
