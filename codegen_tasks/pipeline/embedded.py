@@ -42,6 +42,8 @@ from codegen_tasks.validation.batching import BatchingChecker
 T = TypeVar("T")
 log = logging.getLogger("codegen_tasks.pipeline")
 PLAN_WAIT_S = 10.0  # how long cancel() waits for a run being planned to exist
+# The first check of a wave waits this long for the nodes finishing with it (one compiler run)
+GATHER_S = 0.05
 
 
 class _Cancelled(Exception):
@@ -61,7 +63,8 @@ class EmbeddedRun:
         self.run_id = payload.run_id or deps.ids()
         self._payload = payload
         checker = deps.typescript
-        self._deps = replace(deps, typescript=BatchingChecker(checker)) if checker else deps
+        batching = BatchingChecker(checker, gather_s=GATHER_S) if checker else None
+        self._deps = replace(deps, typescript=batching) if batching else deps
         self._cancelled = threading.Event()
         self._planned = threading.Event()  # the run exists (or planning failed)
         self._close_lock = threading.Lock()

@@ -2,15 +2,16 @@
 
 The compiler's cost is mostly fixed (start, loading the typings), so the bundles of a run's
 nodes are best compiled as one program (`check_many`). `BatchingChecker` does it without
-making any node wait for the others: the first `check` compiles at once; the checks that
-arrive meanwhile queue up and are compiled together by one of them as soon as the compiler
-is free (group commit). One node alone costs what `check` costs; N nodes arriving together
-cost about one batch.
+making any node wait for the others: the first `check` waits a moment (`gather_s`) for
+checks arriving with it, then compiles; the checks that arrive meanwhile queue up and are
+compiled together by one of them as soon as the compiler is free (group commit). One node
+alone costs what `check` costs plus that moment; N nodes arriving together, one batch.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.validation.typescript import BundleChecker, TypeScriptReport
@@ -27,8 +28,9 @@ class _Request:
 class BatchingChecker:
     """A BundleChecker whose concurrent `check` calls share compiler runs."""
 
-    def __init__(self, inner: BundleChecker) -> None:
+    def __init__(self, inner: BundleChecker, *, gather_s: float = 0.0) -> None:
         self._inner = inner
+        self._gather_s = gather_s
         self._lock = threading.Lock()
         self._pending: list[_Request] = []
         self._compiling = False
@@ -42,6 +44,8 @@ class BatchingChecker:
             self._pending.append(request)
             leads = not self._compiling
             self._compiling = True
+        if leads and self._gather_s > 0:
+            time.sleep(self._gather_s)
         while True:
             if leads:
                 self._compile_pending()

@@ -97,3 +97,15 @@ def test_a_compiler_error_reaches_every_waiting_caller() -> None:
     with pytest.raises(ToolchainError):  # the next check runs the compiler again, not hangs
         checker.check(bundle("again"))
     assert len(compiler.runs) == 3
+
+
+def test_checks_arriving_together_wait_for_each_other() -> None:
+    compiler = SlowCompiler()
+    compiler.queued.set()
+    checker = BatchingChecker(compiler, gather_s=0.5)
+    threads = [threading.Thread(target=checker.check, args=(bundle(n),)) for n in "abc"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert [sorted(run) for run in compiler.runs] == [sorted(bundle(n)[0].content for n in "abc")]
