@@ -42,7 +42,11 @@ def _layers(services: int) -> list[int]:
 
 
 def synthetic_project(
-    code_nodes: int = 48, *, seed: int = 7, project_id: str = "bench-project"
+    code_nodes: int = 48,
+    *,
+    seed: int = 7,
+    project_id: str = "bench-project",
+    name: str = "bench-shop",
 ) -> Graph:
     """`code_nodes` SERVICE/GATEWAY nodes (one gateway), plus databases and logic nodes."""
     rng = random.Random(seed)
@@ -86,7 +90,7 @@ def synthetic_project(
         edges.append(_edge(rng.choice(upper), logic, 2))
         edges.append(_edge(logic, rng.choice(lower), 2))
     return {
-        "project": {"id": project_id, "name": "bench-shop"},
+        "project": {"id": project_id, "name": name},
         "graph": {"nodes": nodes, "edges": _unique(edges)},
     }
 

@@ -54,12 +54,11 @@ def main(argv: list[str] | None = None) -> Section:
     with bench_env(latency_s=args.latency, concurrency=args.concurrency, database=args.db) as b:
         deps, client = b.deps(), CodegenClient(b.settings)
         warm_up(b, deps, client, args.concurrency)
-        colds = [
-            run_project(b, deps, client, synthetic_project(args.nodes, project_id=f"bench-{i}"))
-            for i in range(1, args.repeat)
-        ]
         cold = run_project(b, deps, client, graph)
-        colds.append(cold)
+        colds = [cold]
+        for i in range(1, args.repeat):  # other projects: their prompts (names) differ
+            other = synthetic_project(args.nodes, project_id=f"bench-{i}", name=f"shop-{i}")
+            colds.append(run_project(b, deps, client, other))
         warm = run_project(b, deps, client, graph)
         forced = run_project(b, deps, client, graph, force=True)
         leaf_id = uncalled_service(graph)
