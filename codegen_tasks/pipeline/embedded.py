@@ -3,7 +3,7 @@
 Each node walks `NODE_STEPS`, the steps the workers' Celery chain runs, in one of a pool of
 threads, under the tasks' retry policy. Model calls keep the workers' limits: the process's
 CODEGEN_LLM_CONCURRENCY slots and per-model rates are taken inside `ask`, and the pool is as
-large as an LLM worker's (1.5 slots per thread), so a finished node's bookkeeping overlaps
+large as an LLM worker's (1.5 threads per slot), so a finished node's bookkeeping overlaps
 the next call. The compiler checks of nodes that reach validation together share one
 compiler run (`BatchingChecker`).
 
