@@ -46,7 +46,7 @@ def synthetic_project(
     *,
     seed: int = 7,
     project_id: str = "bench-project",
-    name: str = "bench-shop",
+    project_name: str = "bench-shop",
 ) -> Graph:
     """`code_nodes` SERVICE/GATEWAY nodes (one gateway), plus databases and logic nodes."""
     rng = random.Random(seed)
@@ -90,7 +90,7 @@ def synthetic_project(
         edges.append(_edge(rng.choice(upper), logic, 2))
         edges.append(_edge(logic, rng.choice(lower), 2))
     return {
-        "project": {"id": project_id, "name": name},
+        "project": {"id": project_id, "name": project_name},
         "graph": {"nodes": nodes, "edges": _unique(edges)},
     }
 

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> Section:
         cold = run_project(b, deps, client, graph)
         colds = [cold]
         for i in range(1, args.repeat):  # other projects: their prompts (names) differ
-            other = synthetic_project(args.nodes, project_id=f"bench-{i}", name=f"shop-{i}")
+            other = synthetic_project(args.nodes, project_id=f"bench-{i}", project_name=f"shop-{i}")
             colds.append(run_project(b, deps, client, other))
         warm = run_project(b, deps, client, graph)
         forced = run_project(b, deps, client, graph, force=True)
