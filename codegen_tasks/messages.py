@@ -116,6 +116,17 @@ class Finding(Message):
     line: int = 0
 
 
+class LevelFindings(BaseModel):
+    """What one check found: errors decide its level, warnings inform."""
+
+    errors: list[Finding] = Field(default_factory=list)
+    warnings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors
+
+
 class ValidationResult(Message):
     """The original service's validation shape; None for a level that was not run."""
 

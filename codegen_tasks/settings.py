@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=512 * 1024, alias="CODEGEN_MAX_FILE_BYTES")
     max_files: int = Field(default=200, alias="CODEGEN_MAX_FILES")
     validate_typescript: bool = Field(default=True, alias="CODEGEN_VALIDATE_TYPESCRIPT")
+    # Code the bundle's own tsconfig accepts but strict mode rejects: a warning, or an error.
+    strict_typescript: bool = Field(default=False, alias="CODEGEN_STRICT_TYPESCRIPT")
     # Model calls in flight per worker process, and per-model call rates ("60/m"; "*" = any).
     llm_concurrency: int = Field(default=16, ge=1, alias="CODEGEN_LLM_CONCURRENCY")
     model_rate_limits: dict[str, str] = Field(

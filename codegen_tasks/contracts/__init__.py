@@ -11,11 +11,11 @@ from codegen_tasks.contracts.discovery import (
 )
 from codegen_tasks.contracts.levels import ContractLevels, contract_levels
 from codegen_tasks.contracts.rules import (
-    LevelFindings,
     contract_findings,
     discovery_findings,
     health_findings,
 )
+from codegen_tasks.messages import LevelFindings
 
 __all__ = [
     "CalledPattern",

@@ -63,9 +63,19 @@ class HttpRoute(Message):
     line: int
 
 
+class UnresolvedPattern(Message):
+    """A pattern expression static analysis cannot evaluate, where it was written."""
+
+    expression: str
+    usage: str  # `@MessagePattern on handle` or `client.send`
+    file: str
+    line: int
+
+
 class DiscoveryReport(Message):
     contracts: list[Contract] = Field(default_factory=list)
     warnings: list[Finding] = Field(default_factory=list)
+    unresolved: list[UnresolvedPattern] = Field(default_factory=list)
     calls: list[CalledPattern] = Field(default_factory=list)
     routes: list[HttpRoute] = Field(default_factory=list)
 
@@ -97,9 +107,24 @@ def _elements(node: Node) -> list[Node]:
     return [node]
 
 
+def _unresolved(expression: Node, usage: str, path: str, at: Node) -> UnresolvedPattern:
+    shown = " ".join(text(expression).split())
+    return UnresolvedPattern(expression=shown[:200], usage=usage, file=path, line=line_of(at))
+
+
+def unresolved_warning(item: UnresolvedPattern) -> Finding:
+    message = (
+        f"cannot resolve the pattern {item.expression!r} of {item.usage} statically; "
+        "use a string literal, or a constant, enum or template of constants in the bundle"
+    )
+    return Finding(
+        level=ValidationLevel.CONTRACT_DISCOVERY, message=message, file=item.file, line=item.line
+    )
+
+
 def _contracts(
     resolver: Resolver, handler: Handler, found: Decorator
-) -> tuple[list[Contract], list[Finding]]:
+) -> tuple[list[Contract], list[UnresolvedPattern | Finding]]:
     kind = PATTERN_DECORATORS[found.name]
     args = found.arguments
     if not args:
@@ -107,18 +132,12 @@ def _contracts(
             _warning(f"@{found.name}() on {handler.name} has no pattern", handler.path, found.node)
         ]
     contracts: list[Contract] = []
-    warnings: list[Finding] = []
+    warnings: list[UnresolvedPattern | Finding] = []
     for element in _elements(args[0]):
         pattern = canonical_pattern(resolver.resolve(handler.path, element))
         if pattern is None:
-            warnings.append(
-                _warning(
-                    f"cannot resolve the pattern {text(element)!r} of @{found.name} on "
-                    f"{handler.name}; use a string literal or a constant defined in the bundle",
-                    handler.path,
-                    found.node,
-                )
-            )
+            usage = f"@{found.name} on {handler.name}"
+            warnings.append(_unresolved(element, usage, handler.path, found.node))
             continue
         contracts.append(
             Contract(
@@ -171,8 +190,11 @@ def _routes(resolver: Resolver, handler: Handler) -> list[HttpRoute]:
     ]
 
 
-def _calls(resolver: Resolver, source: SourceFile) -> list[CalledPattern]:
+def _calls(
+    resolver: Resolver, source: SourceFile
+) -> tuple[list[CalledPattern], list[UnresolvedPattern]]:
     calls: list[CalledPattern] = []
+    unresolved: list[UnresolvedPattern] = []
     for node in walk(source.root):
         function = node.child_by_field_name("function") if node.type == "call_expression" else None
         if function is None or function.type != "member_expression":
@@ -182,8 +204,11 @@ def _calls(resolver: Resolver, source: SourceFile) -> list[CalledPattern]:
         if method not in CLIENT_METHODS or len(args) < 2:
             continue
         pattern = canonical_pattern(resolver.resolve(source.path, args[0]))
-        if pattern is not None:
-            receiver = text(function.child_by_field_name("object"))
+        receiver = text(function.child_by_field_name("object"))
+        if pattern is None and _client_like(receiver):
+            usage = f"{' '.join(receiver.split())}.{method}"
+            unresolved.append(_unresolved(args[0], usage, source.path, node))
+        elif pattern is not None:
             calls.append(
                 CalledPattern(
                     pattern=pattern,
@@ -193,7 +218,12 @@ def _calls(resolver: Resolver, source: SourceFile) -> list[CalledPattern]:
                     line=line_of(node),
                 )
             )
-    return calls
+    return calls, unresolved
+
+
+def _client_like(receiver: str) -> bool:
+    """Is `receiver.send(...)` plausibly a ClientProxy (not e.g. `res.send(body)`)?"""
+    return "client" in receiver.lower() or "proxy" in receiver.lower()
 
 
 def discover(files: list[GeneratedFile]) -> DiscoveryReport:
@@ -206,12 +236,23 @@ def discover(files: list[GeneratedFile]) -> DiscoveryReport:
         for handler in find_handlers(source):
             for found in handler.decorators:
                 if found.name in PATTERN_DECORATORS:
-                    contracts, warnings = _contracts(resolver, handler, found)
+                    contracts, problems = _contracts(resolver, handler, found)
                     report.contracts.extend(contracts)
-                    report.warnings.extend(warnings)
+                    for problem in problems:
+                        _note(report, problem)
             report.routes.extend(_routes(resolver, handler))
-        report.calls.extend(_calls(resolver, source))
+        calls, unresolved = _calls(resolver, source)
+        report.calls.extend(calls)
+        for item in unresolved:
+            _note(report, item)
     return report
+
+
+def _note(report: DiscoveryReport, problem: UnresolvedPattern | Finding) -> None:
+    if isinstance(problem, UnresolvedPattern):
+        report.unresolved.append(problem)
+        problem = unresolved_warning(problem)
+    report.warnings.append(problem)
 
 
 def discover_contracts(files: list[GeneratedFile]) -> ContractSet:
@@ -223,4 +264,4 @@ def called_patterns(files: list[GeneratedFile]) -> list[CalledPattern]:
     """The patterns the bundle sends or emits through a client, with file and line."""
     sources = parse_bundle(files)
     resolver = Resolver(sources)
-    return [call for source in sources for call in _calls(resolver, source)]
+    return [call for source in sources for call in _calls(resolver, source)[0]]

@@ -3,11 +3,11 @@ fields) and imports, read from the tree without evaluating anything."""
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from codegen_tasks.contracts.imports import is_relative, resolve_import
 from codegen_tasks.contracts.syntax import SourceFile, literal_parts, text
 
 _SCOPES = ("statement_block", "switch_case")
@@ -71,7 +71,7 @@ def _imports(statement: Node, path: str, known: set[str]) -> dict[str, tuple[str
     source = statement.child_by_field_name("source")
     parts = literal_parts(source) if source is not None else None
     spec = "".join(p for p in parts if isinstance(p, str)) if parts else ""
-    target = _module_path(path, spec, known)
+    target = resolve_import(path, spec, known) if is_relative(spec) else None
     found: dict[str, tuple[str | None, str]] = {}
     for node in statement.named_children:
         for item in [node, *node.named_children] if node.type == "import_clause" else []:
@@ -82,14 +82,6 @@ def _imports(statement: Node, path: str, known: set[str]) -> dict[str, tuple[str
                 alias = specifier.child_by_field_name("alias") or name
                 found[text(alias)] = (target, text(name))
     return found
-
-
-def _module_path(importer: str, spec: str, known: set[str]) -> str | None:
-    if not spec.startswith("."):
-        return None
-    base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
-    base = base[:-3] if base.endswith(".js") else base
-    return next((c for c in (base, f"{base}.ts", f"{base}/index.ts") if c in known), None)
 
 
 def collect(source: SourceFile, known: set[str]) -> Module:

@@ -18,24 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pydantic import BaseModel, Field
-
 from codegen_tasks.contracts.discovery import CalledPattern, DiscoveryReport, HttpRoute, discover
 from codegen_tasks.files import GeneratedFile
-from codegen_tasks.messages import Contract, ContractSet, Finding, ValidationLevel
+from codegen_tasks.messages import Contract, ContractSet, Finding, LevelFindings, ValidationLevel
 from codegen_tasks.services import HEALTH_ACTION, DependencySpec, ServiceSpec, called_targets
 
 CONVENTION = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[A-Za-z][A-Za-z0-9_-]*$")
 HEALTH_VERBS = ("GET", "ALL")
-
-
-class LevelFindings(BaseModel):
-    errors: list[Finding] = Field(default_factory=list)
-    warnings: list[Finding] = Field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.errors
 
 
 def _at(level: ValidationLevel, message: str, file: str | None = None, line: int = 0) -> Finding:
@@ -153,7 +142,7 @@ def contract_findings(
             class_line(files, where),
         )
         for p in spec.patterns()
-        if p not in requests and not (p == health and has_http_health(report.routes))
+        if p not in requests and p != health  # a missing health handler is health_check's
     ]
     return LevelFindings(errors=missing + calls.errors, warnings=calls.warnings)
 
@@ -228,7 +217,7 @@ def discovery_findings(
     discovery could not read (syntax errors, unresolvable patterns) comes as warnings."""
     discovered = report if report is not None else discover(files)
     out = LevelFindings(warnings=list(discovered.warnings))
-    if not contracts.contracts:
+    if not contracts.contracts and not discovered.unresolved:
         message = "no @MessagePattern or @EventPattern handlers were found"
         out.errors.append(_at(ValidationLevel.CONTRACT_DISCOVERY, message))
     for part in [*(_shape_findings(spec, c) for c in contracts.contracts), _duplicates(contracts)]:

@@ -37,12 +37,15 @@ def is_source(path: str) -> bool:
     return "node_modules" not in path.split("/")
 
 
+def parse_source(path: str, content: str) -> SourceFile:
+    """Parse one TypeScript file."""
+    return SourceFile(path, _parser().parse(content.encode("utf-8")).root_node)
+
+
 def parse_bundle(files: list[GeneratedFile]) -> list[SourceFile]:
     """Parse every TypeScript source of the bundle, in path order."""
     sources = sorted((f for f in files if is_source(f.path)), key=lambda f: f.path)
-    return [
-        SourceFile(f.path, _parser().parse(f.content.encode("utf-8")).root_node) for f in sources
-    ]
+    return [parse_source(f.path, f.content) for f in sources]
 
 
 def text(node: Node | None) -> str:

@@ -19,7 +19,7 @@ from codegen_tasks.pipeline.generate import load_spec
 from codegen_tasks.pipeline.review import describe_contracts, with_review
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.storage.bundles import read_bundle
-from codegen_tasks.validation.structural import structural_findings
+from codegen_tasks.validation.structural import structural_check
 from codegen_tasks.validation.typescript import TypeScriptReport
 
 
@@ -30,9 +30,9 @@ def combine(
     levels: ContractLevels | None = None,
 ) -> ValidationResult:
     """The six levels from the deterministic checks; a level not run stays None."""
-    structural = structural_findings(files)
+    structural = structural_check(files)
     levels = levels or contract_levels(spec, files)
-    warnings = list(levels.warnings)
+    warnings = [*structural.warnings, *levels.warnings]
     ts_passed: bool | None = None
     build_passed: bool | None = None
     ts_errors: list[Finding] = []
@@ -43,14 +43,15 @@ def combine(
     else:
         ts_passed, build_passed = not ts.typescript, not ts.build
         ts_errors = [*ts.typescript, *ts.build]
+        warnings += ts.warnings
     return ValidationResult(
-        structural_passed=not structural,
+        structural_passed=structural.passed,
         contract_passed=levels.contract_passed,
         typescript_passed=ts_passed,
         build_passed=build_passed,
         health_check_passed=levels.health_check_passed,
         contract_discovery_passed=levels.contract_discovery_passed,
-        errors=[*structural, *ts_errors, *levels.errors],
+        errors=[*structural.errors, *ts_errors, *levels.errors],
         warnings=warnings,
     )
 

@@ -19,11 +19,9 @@ from codegen_tasks.scaffold import render_service
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation import toolchain as toolchain_module
 from codegen_tasks.validation.toolchain import Toolchain, manifest_hash, pinned_versions
-from codegen_tasks.validation.typescript import (
-    COMPILER_OPTIONS,
-    TypeScriptChecker,
-    TypeScriptReport,
-)
+from codegen_tasks.validation.tsc import OUR_OPTIONS
+from codegen_tasks.validation.tsconfig import sanitise
+from codegen_tasks.validation.typescript import TypeScriptChecker, TypeScriptReport
 from tests.unit.test_scaffold import edge_case_specs, shop_specs
 
 pytestmark = pytest.mark.integration
@@ -71,7 +69,8 @@ def test_a_type_error_is_located(checker: TypeScriptChecker) -> None:
     assert where(report) == [("src/catalog/broken.ts", 3)]
     assert report.typescript[0].message.startswith("TS2322:")
     assert report.typescript_passed is False and report.build_passed is False
-    assert [(f.file, f.line) for f in report.build] == [("src/catalog/broken.ts", 3)]
+    [build] = report.build  # refers to the typescript error instead of repeating it
+    assert (build.file, build.line) == (None, 0) and "1 typescript error" in build.message
 
 
 def test_a_type_error_in_generated_code_is_located(checker: TypeScriptChecker) -> None:
@@ -112,11 +111,65 @@ def test_a_wrong_named_import_is_located(checker: TypeScriptChecker) -> None:
     assert report.typescript[0].message.startswith("TS2305:")
 
 
-def test_the_bundle_tsconfig_is_ignored(checker: TypeScriptChecker) -> None:
-    loose = '{"compilerOptions": {"strict": false, "noImplicitAny": false}}'
-    source = "export function twice(x) {\n  return x * 2;\n}\n"
-    files = with_file("src/catalog/loose.ts", source, with_file("tsconfig.json", loose))
-    assert where(checker.check(files)) == [("src/catalog/loose.ts", 1)]  # TS7006 under strict
+LOOSE = json.dumps(
+    {
+        "compilerOptions": {
+            "strict": False,
+            "noImplicitAny": False,
+            "experimentalDecorators": True,
+            "emitDecoratorMetadata": True,
+        }
+    }
+)
+UNTYPED = "export function twice(x) {\n  return x * 2;\n}\n"
+
+
+def test_the_bundle_tsconfig_decides_and_strict_mode_is_a_warning(
+    checker: TypeScriptChecker,
+) -> None:
+    files = with_file("src/catalog/loose.ts", UNTYPED, with_file("tsconfig.json", LOOSE))
+    report = checker.check(files)
+    assert report.typescript == [] and report.build == []
+    [strict] = [w for w in report.warnings if "strict mode" in w.message]
+    assert (strict.file, strict.line) == ("src/catalog/loose.ts", 1)
+    assert "TS7006" in strict.message
+
+
+def test_strict_mode_is_an_error_when_the_operator_asks(checker: TypeScriptChecker) -> None:
+    strict = TypeScriptChecker(checker.toolchain, strict_is_error=True)
+    files = with_file("src/catalog/loose.ts", UNTYPED, with_file("tsconfig.json", LOOSE))
+    report = strict.check(files)
+    assert where(report) == [("src/catalog/loose.ts", 1)]
+    assert report.build_passed is True  # the bundle still builds with its own config
+
+
+def test_base_url_and_paths_are_honoured_inside_the_bundle(checker: TypeScriptChecker) -> None:
+    config = {
+        "compilerOptions": {
+            "baseUrl": "./",
+            "paths": {"@shared/*": ["src/shared/*"], "@out/*": ["../../outside/*"]},
+            "strict": True,
+            "experimentalDecorators": True,
+            "emitDecoratorMetadata": True,
+            "moduleResolution": "node",
+            "target": "es5",
+            "lib": ["ES2021"],
+        }
+    }
+    files = with_file("tsconfig.json", json.dumps(config))
+    files = with_file(
+        "src/shared/math.ts", "export const double = (n: number): number => n * 2;\n", files
+    )
+    user = (
+        "import { double } from '@shared/math';\n"
+        "import { CatalogModule } from 'src/catalog/catalog.module';\n"
+        "export const four: number = double(2);\nexport { CatalogModule };\n"
+    )
+    report = checker.check(with_file("src/catalog/user.ts", user, files))
+    assert report.typescript == [] and report.build == []
+    [changes] = [w for w in report.warnings if "sanitised" in w.message]
+    for word in ("baseUrl", "outside the bundle", "moduleResolution", "target"):
+        assert word in changes.message
 
 
 def test_no_sources_is_a_finding(checker: TypeScriptChecker) -> None:
@@ -217,7 +270,8 @@ def test_the_compiler_emits_commonjs_with_decorator_metadata(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(file.content)
     (tmp_path / "node_modules").symlink_to(checker.toolchain.node_modules)
-    config = {"compilerOptions": {**COMPILER_OPTIONS, "outDir": "dist"}, "include": ["src"]}
+    own = sanitise({f.path: f.content for f in SHOP["orders"]}, pinned_versions()).options
+    config = {"compilerOptions": {**own, **OUR_OPTIONS, "outDir": "dist"}, "include": ["src"]}
     (tmp_path / "tsconfig.build.json").write_text(json.dumps(config))
     command = [*checker.toolchain.tsc_command(), "-p", "tsconfig.build.json"]
     subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=True)

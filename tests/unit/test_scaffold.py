@@ -14,7 +14,8 @@ from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
 from codegen_tasks.scaffold.naming import camel, constant, pascal, ts_string
 from codegen_tasks.services import ServiceSpec, build_service_spec, called_targets
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.structural import strip_comments, structural_findings
+from codegen_tasks.validation.jsonc import strip_comments
+from codegen_tasks.validation.structural import structural_findings
 from codegen_tasks.validation.toolchain import pinned_versions
 from tests.examples import SHOP_GRAPH
 

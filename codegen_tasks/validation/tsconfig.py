@@ -1,0 +1,320 @@
+"""The bundle's own tsconfig, sanitised so it is compiled as its author builds it (pure).
+
+The config the Nest CLI builds with is read (nest-cli.json `compilerOptions.tsConfigPath`,
+else tsconfig.build.json, else tsconfig.json) with its in-bundle `extends` chain merged.
+Then: every path stays inside the bundle (`baseUrl` becomes `paths`, written relative to the
+bundle, so TypeScript 5.9 and 7 both accept it; targets escaping it are dropped), `types`
+keeps only packages the platform ships, `typeRoots` only folders of the bundle, emit options
+are ours, and options TypeScript 7 removed are mapped to their successors. Each change that
+can alter a verdict is listed, so the finding can say what was compiled.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Collection
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codegen_tasks.validation.jsonc import parse_jsonc
+
+TSCONFIG = "tsconfig.json"
+BUILD_TSCONFIG = "tsconfig.build.json"
+NEST_CLI = "nest-cli.json"
+MAX_EXTENDS = 8
+DEFAULT_INCLUDE = ("**/*",)
+ALWAYS_EXCLUDED = (
+    "node_modules",
+    "dist",
+    "test",
+    "**/*.spec.ts",
+    "**/*.test.ts",
+    "**/*.e2e-spec.ts",
+)
+STRICT_FAMILY = (
+    "noImplicitAny",
+    "strictNullChecks",
+    "strictFunctionTypes",
+    "strictBindCallApply",
+    "strictPropertyInitialization",
+    "noImplicitThis",
+    "useUnknownInCatchVariables",
+    "alwaysStrict",
+)
+OURS = frozenset(
+    [
+        "outDir",
+        "outFile",
+        "out",
+        "rootDir",
+        "rootDirs",
+        "declarationDir",
+        "declaration",
+        "declarationMap",
+        "emitDeclarationOnly",
+        "sourceMap",
+        "inlineSourceMap",
+        "inlineSources",
+        "sourceRoot",
+        "mapRoot",
+        "incremental",
+        "composite",
+        "tsBuildInfoFile",
+        "noEmit",
+        "noEmitOnError",
+        "removeComments",
+        "plugins",
+        "listFiles",
+        "listEmittedFiles",
+        "traceResolution",
+        "explainFiles",
+        "diagnostics",
+        "extendedDiagnostics",
+        "generateTrace",
+        "newLine",
+        "ignoreDeprecations",
+        "skipLibCheck",
+        "skipDefaultLibCheck",
+    ]
+)
+# Options TypeScript 5.5 or 7 removed: dropped, or the value they were replaced with.
+REMOVED_OPTIONS = frozenset(
+    [
+        "importsNotUsedAsValues",
+        "preserveValueImports",
+        "keyofStringsOnly",
+        "suppressExcessPropertyErrors",
+        "suppressImplicitAnyIndexErrors",
+        "noImplicitUseStrict",
+        "noStrictGenericChecks",
+        "charset",
+        "prepend",
+        "downlevelIteration",
+    ]
+)
+DEFAULT_TARGET = "ES2021"
+ES_MODULES = frozenset({"es6", "es2015", "es2020", "es2022", "esnext", "preserve"})
+REMOVED_VALUES: dict[str, tuple[frozenset[str], object | None]] = {
+    "target": (frozenset({"es3", "es5"}), "ES2021"),  # DEFAULT_TARGET
+    "module": (frozenset({"none", "amd", "system", "umd"}), "commonjs"),
+    "moduleResolution": (frozenset({"node", "node10", "classic"}), None),
+    "esModuleInterop": (frozenset({"false"}), True),
+    "allowSyntheticDefaultImports": (frozenset({"false"}), True),
+    "alwaysStrict": (frozenset({"false"}), None),
+}
+
+
+class SanitisedConfig(BaseModel):
+    """compilerOptions with bundle-relative paths, the bundle-relative file selection, what
+    was changed, and whether the options already meet our strict policy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = TSCONFIG
+    options: dict[str, object] = Field(default_factory=dict)
+    include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: list[str] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+    changes: list[str] = Field(default_factory=list)
+
+    @property
+    def is_strict(self) -> bool:
+        options = self.options
+        return options.get("strict") is True and all(
+            options.get(k) is not False for k in STRICT_FAMILY
+        )
+
+    @property
+    def paths(self) -> dict[str, list[str]]:
+        """The `paths` mapping, targets relative to the bundle root (`./src/*`)."""
+        paths = self.options.get("paths")
+        if not isinstance(paths, dict):
+            return {}
+        return {str(k): [str(t) for t in v] for k, v in paths.items() if isinstance(v, list)}
+
+    def strict_options(self) -> dict[str, object]:
+        """The options under our policy: strict mode with none of its checks turned off."""
+        kept = {k: v for k, v in self.options.items() if k not in STRICT_FAMILY}
+        return {**kept, "strict": True}
+
+
+def _object(text: str | None) -> dict[str, object]:
+    if text is None:
+        return {}
+    try:
+        value = parse_jsonc(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def config_path(by_path: dict[str, str]) -> str:
+    """The tsconfig the Nest CLI builds with."""
+    options = _object(by_path.get(NEST_CLI)).get("compilerOptions")
+    named = options.get("tsConfigPath") if isinstance(options, dict) else None
+    if isinstance(named, str) and _inside(posixpath.normpath(named)) in by_path:
+        return posixpath.normpath(named)
+    return BUILD_TSCONFIG if BUILD_TSCONFIG in by_path else TSCONFIG
+
+
+def _inside(path: str) -> str:
+    normal = posixpath.normpath(path)
+    return "" if normal == ".." or normal.startswith("../") or normal.startswith("/") else normal
+
+
+def _join(folder: str, path: str) -> str:
+    return _inside(posixpath.join(folder, path))
+
+
+def _chain(
+    path: str, by_path: dict[str, str], changes: list[str]
+) -> list[tuple[str, dict[str, object]]]:
+    """The config and what it extends inside the bundle, base first."""
+    chain: list[tuple[str, dict[str, object]]] = []
+    todo, seen = [path], set[str]()
+    while todo and len(seen) < MAX_EXTENDS:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        config = _object(by_path.get(current))
+        chain.insert(0, (posixpath.dirname(current), config))
+        extends = config.get("extends")
+        for parent in (
+            [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []
+        ):
+            target = (
+                _join(posixpath.dirname(current), str(parent))
+                if str(parent).startswith(".")
+                else ""
+            )
+            target = target if target.endswith(".json") or not target else f"{target}.json"
+            if target in by_path:
+                todo.append(target)
+            else:
+                changes.append(f"extends {parent!r} is not a file of the bundle; ignored")
+    return chain
+
+
+def sanitise(by_path: dict[str, str], platform_types: Collection[str]) -> SanitisedConfig:
+    """The bundle's build config made safe to compile against the platform's typings."""
+    source = config_path(by_path)
+    changes: list[str] = []
+    options: dict[str, object] = {}
+    selection: dict[str, list[str]] = {}
+    base_url: str | None = None
+    paths: tuple[str, dict[str, object]] | None = None
+    for folder, config in _chain(source, by_path, changes):
+        for key in ("include", "exclude", "files"):
+            value = config.get(key)
+            if isinstance(value, list):
+                selection[key] = [_join(folder, str(v)) for v in value if _join(folder, str(v))]
+        compiler = config.get("compilerOptions")
+        for key, value in (compiler if isinstance(compiler, dict) else {}).items():
+            if key == "baseUrl" and isinstance(value, str):
+                base_url = _join(folder, value) or "."
+            elif key == "paths" and isinstance(value, dict):
+                paths = (folder, value)
+            else:
+                options[key] = value
+    options = _fix_options(options, platform_types, changes)
+    options.update(_paths(base_url, paths, changes))
+    include = selection.get("include", [] if "files" in selection else list(DEFAULT_INCLUDE))
+    return SanitisedConfig(
+        source=source,
+        options=options,
+        include=include,
+        exclude=[*selection.get("exclude", []), *ALWAYS_EXCLUDED],
+        files=selection.get("files", []),
+        changes=changes,
+    )
+
+
+def _fix_options(
+    options: dict[str, object], platform_types: Collection[str], changes: list[str]
+) -> dict[str, object]:
+    fixed: dict[str, object] = {}
+    for key, value in options.items():
+        if key in OURS:
+            continue
+        if key in REMOVED_OPTIONS:
+            changes.append(f"{key} was removed from TypeScript; dropped")
+            continue
+        removed, successor = REMOVED_VALUES.get(key, (frozenset(), None))
+        if str(value).lower() in removed:
+            verb = f"set to {successor!r}" if successor is not None else "left to the default"
+            changes.append(f"{key}: {value!r} is removed in TypeScript 7; {verb}")
+            if successor is not None:
+                fixed[key] = successor
+            continue
+        if key == "types" and isinstance(value, list):
+            kept = [
+                str(t) for t in value if str(t) in platform_types or f"@types/{t}" in platform_types
+            ]
+            dropped = [str(t) for t in value if str(t) not in kept]
+            if dropped:
+                changes.append(f"types {dropped} are not platform packages; ignored")
+            fixed[key] = sorted({*kept, "node"})
+            continue
+        if key == "typeRoots" and isinstance(value, list):
+            changes.append("typeRoots ignored: typings come from the platform")
+            continue
+        fixed[key] = value
+    fixed.setdefault("types", ["node"])
+    fixed.setdefault("module", "commonjs")  # how Nest runs; TypeScript 5 and 7 differ here
+    fixed.setdefault("target", DEFAULT_TARGET)  # 5 meant ES5, which 7 removed
+    if "moduleResolution" not in fixed and str(fixed["module"]).lower() in ES_MODULES:
+        fixed["moduleResolution"] = "bundler"  # node10's successor for ES module output
+    fixed.setdefault("strict", False)  # TypeScript 5's default, stated: 6 and 7 default to true
+    return fixed
+
+
+def _paths(
+    base_url: str | None, paths: tuple[str, dict[str, object]] | None, changes: list[str]
+) -> dict[str, object]:
+    """`paths` relative to the bundle root (`./x/*`), `baseUrl` folded in."""
+    rewritten: dict[str, list[str]] = {}
+    if paths is not None:
+        folder, mapping = paths
+        base = base_url if base_url is not None else folder
+        for pattern, targets in mapping.items():
+            inside = [_join(base, str(t)) for t in targets] if isinstance(targets, list) else []
+            kept = [f"./{t}" for t in inside if t]
+            if len(kept) < (len(targets) if isinstance(targets, list) else 1):
+                changes.append(f"paths {pattern!r}: targets outside the bundle dropped")
+            if kept:
+                rewritten[str(pattern)] = kept
+    if base_url is not None:
+        rewritten.setdefault("*", [f"./{base_url}/*" if base_url != "." else "./*"])
+        changes.append(
+            f"baseUrl {base_url!r} (removed in TypeScript 7) became paths relative to the bundle"
+        )
+    return {"paths": rewritten} if rewritten else {}
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A tsconfig include/exclude pattern as a regex over bundle paths (a folder matches all
+    below it; `**/` any depth, `*` and `?` within one segment)."""
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(f"^(?:\\./)?{out}(?:/.*)?$")
+
+
+def selected(config: SanitisedConfig, path: str) -> bool:
+    """Would tsc compile this bundle file under the config's include/exclude/files?"""
+    if not path.endswith((".ts", ".tsx")) or path.endswith(".d.ts"):
+        return False
+    if path in config.files:
+        return True
+    included = any(glob_regex(p).match(path) for p in config.include)
+    return included and not any(glob_regex(p).match(path) for p in config.exclude)
