@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -90,3 +92,36 @@ def _error_cell(service: ServiceResult) -> str:
     status = f" {service.error_status}" if service.error_status is not None else ""
     code = f"{service.error_code}{status}: " if service.error_code else ""
     return (code + service.error)[:200]
+
+
+LEVEL_COLUMNS = {
+    "structuralPassed": "structure",
+    "contractPassed": "contract",
+    "typescriptPassed": "ts",
+    "buildPassed": "build",
+    "healthCheckPassed": "health",
+    "contractDiscoveryPassed": "discovery",
+}
+MARK = {True: "[green]ok[/]", False: "[red]failed[/]", None: "[dim]not run[/]"}
+
+
+def validation_table(title: str, services: list[dict[str, Any]]) -> Table:
+    """One row per service: each level's verdict and the first error."""
+    table = Table(title=f"validation of {title}")
+    table.add_column("service")
+    for column in LEVEL_COLUMNS.values():
+        table.add_column(column)
+    table.add_column("first error")
+    for s in services:
+        v = s.get("validation") or {}
+        errors = v.get("errors", [])
+        first = errors[0] if errors else {}
+        where = f"{first.get('file')}:{first.get('line')} " if first.get("file") else ""
+        if s.get("source") == "code":
+            table.caption = "code only: not an export, so no graph node says what it must handle"
+        table.add_row(
+            s["serviceName"],
+            *(MARK.get(v.get(k)) or "?" for k in LEVEL_COLUMNS),
+            (where + first.get("message", s.get("error", "")))[:90],
+        )
+    return table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -16,9 +17,11 @@ from codegen_tasks.cli.common import (
     emit_json,
     errors_exit,
 )
-from codegen_tasks.cli.display import run_table
+from codegen_tasks.cli.display import run_table, validation_table
+from codegen_tasks.errors import PayloadError
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.pipeline import latest
+from codegen_tasks.pipeline.ondisk import validate_directory
 from codegen_tasks.pipeline.project import run_result
 
 
@@ -33,35 +36,36 @@ def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> No
 
 
 def validate(
-    project: str = PROJECT_OPTION,
+    project: str | None = typer.Option(None, "--project", help="Project id."),
     node: str | None = NODE_OPTION,
+    path: Path | None = typer.Option(
+        None,
+        "--path",
+        help="Validate service code on disk: one service folder, or a folder of them.",
+    ),
+    service_name: str | None = typer.Option(
+        None, "--service-name", help="With --path: only the service of this name (or folder)."
+    ),
     ai_review: bool = typer.Option(
         False, "--ai-review", help="Add an AI code review (warnings only) with the run's model."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Validate the latest bundles of a project (all six levels, compiled in one batch)."""
+    """Validate the latest bundles of a project, or service code on disk (all levels,
+    compiled in one batch)."""
     with errors_exit(as_json):
-        services = latest.validate_project(deps(), project, node, ai_review=ai_review)
+        if (project is None) == (path is None):
+            raise PayloadError("name either --project or --path")
+        if path is not None:
+            services = validate_directory(deps(), path, service_name)
+        else:
+            assert project is not None
+            services = latest.validate_project(deps(), project, node, ai_review=ai_review)
     if as_json:
-        emit_json({"projectId": project, "services": services})
+        key = {"projectId": project} if project is not None else {"path": str(path)}
+        emit_json({**key, "services": services})
     else:
-        table = Table(title=f"validation of {project}")
-        for column in ("service", "verdict", "errors", "first error"):
-            table.add_column(column)
-        for s in services:
-            v = s.get("validation") or {}
-            errors = v.get("errors", [])
-            failed = "error" in s or any(v.get(k) is False for k in v if k.endswith("Passed"))
-            first = errors[0] if errors else {}
-            where = f"{first.get('file')}:{first.get('line')} " if first.get("file") else ""
-            table.add_row(
-                s["serviceName"],
-                "[red]failed[/]" if failed else "[green]passed[/]",
-                str(len(errors)),
-                (where + first.get("message", s.get("error", "")))[:90],
-            )
-        console.print(table)
+        console.print(validation_table(project or str(path), services))
     if any("error" in s or (s.get("validation") or {}).get("errors") for s in services):
         raise typer.Exit(1)
 
