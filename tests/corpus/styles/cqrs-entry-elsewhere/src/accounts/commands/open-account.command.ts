@@ -1,0 +1,6 @@
+export class OpenAccountCommand {
+  constructor(
+    public readonly owner: string,
+    public readonly initialDeposit: number,
+  ) {}
+}

@@ -1,0 +1,3 @@
+export class GetBalanceQuery {
+  constructor(public readonly accountId: string) {}
+}

@@ -1,0 +1,19 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { AppController } from './app.controller';
+import { AppService } from './app.service';
+
+describe('AppController', () => {
+  let appController: AppController;
+
+  beforeEach(async () => {
+    const app: TestingModule = await Test.createTestingModule({
+      controllers: [AppController],
+      providers: [AppService],
+    }).compile();
+    appController = app.get<AppController>(AppController);
+  });
+
+  it('sums', () => {
+    expect(appController.accumulate([1, 2, 3])).toBe(6);
+  });
+});
