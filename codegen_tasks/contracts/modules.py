@@ -18,7 +18,7 @@ class Module:
     """The top-level names one file declares and imports."""
 
     path: str
-    consts: dict[str, Node] = field(default_factory=dict)
+    consts: dict[str, Node] = field(default_factory=dict)  # functions too (their node)
     namespaces: dict[str, dict[str, Node | int]] = field(default_factory=dict)
     imports: dict[str, tuple[str | None, str]] = field(default_factory=dict)
 
@@ -90,6 +90,10 @@ def collect(source: SourceFile, known: set[str]) -> Module:
     for statement in source.root.named_children:
         declaration = statement.child_by_field_name("declaration") or statement
         module.consts.update(const_declarators(declaration))
+        if declaration.type == "function_declaration":
+            function_name = declaration.child_by_field_name("name")
+            if function_name is not None:
+                module.consts[text(function_name)] = declaration
         name, body = (
             declaration.child_by_field_name("name"),
             declaration.child_by_field_name("body"),

@@ -1,19 +1,33 @@
-"""Constant folding for pattern expressions: literals, consts, `as const` objects, enums and
-static class fields, resolved within a file, through its relative imports, and finally by a
-bundle-wide symbol table when a name has one unambiguous value."""
+"""Constant folding for pattern expressions: literals, consts, `as const` objects, enums,
+static class fields, and calls of small helpers (`createPattern('x')`: a function whose body
+is one returned expression of its parameters), resolved within a file, through its relative
+imports, and finally by a bundle-wide symbol table when a name has one unambiguous value."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TypeAlias
 
 from tree_sitter import Node
 
 from codegen_tasks.contracts.modules import collect, local_const
-from codegen_tasks.contracts.syntax import SourceFile, literal_parts, text, unwrap
+from codegen_tasks.contracts.syntax import SourceFile, arguments, literal_parts, text, unwrap
 
 Value: TypeAlias = str | int | float | bool | dict[str, "Value"]
 MAX_DEPTH = 32
+FUNCTION_TYPES = frozenset({"function_declaration", "arrow_function", "function_expression"})
+_PARAMETERS = ("required_parameter", "optional_parameter")
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The parameters of a helper being evaluated, visible only inside its body."""
+
+    path: str
+    start: int
+    end: int
+    bindings: dict[str, Value]
 
 
 class Resolver:
@@ -22,6 +36,7 @@ class Resolver:
     def __init__(self, sources: list[SourceFile]) -> None:
         known = {s.path for s in sources}
         self._modules = {s.path: collect(s, known) for s in sources}
+        self._frames: list[_Frame] = []
 
     def resolve(self, path: str, node: Node, depth: int = 0) -> Value | None:
         """The value of the expression `node` found in file `path`, or None."""
@@ -35,6 +50,9 @@ class Resolver:
         if node.type in ("true", "false"):
             return node.type == "true"
         if node.type == "identifier":
+            bound = self._bound(path, node)
+            if bound is not None:
+                return bound
             local = local_const(node, text(node))
             if local is not None:
                 return self.resolve(path, local, depth + 1)
@@ -45,7 +63,57 @@ class Resolver:
             return self._object(path, node, depth)
         if node.type == "binary_expression":
             return self._concat(path, node, depth)
+        if node.type == "call_expression":
+            return self._call(path, node, depth)
         return None
+
+    def _bound(self, path: str, node: Node) -> Value | None:
+        for frame in reversed(self._frames):
+            inside = frame.path == path and frame.start <= node.start_byte < frame.end
+            if inside and text(node) in frame.bindings:
+                return frame.bindings[text(node)]
+        return None
+
+    def _function(self, path: str, name: str, depth: int) -> tuple[str, Node] | None:
+        """The helper a name refers to, followed through imports."""
+        module = self._modules.get(path)
+        if module is None or depth > MAX_DEPTH:
+            return None
+        found = module.consts.get(name)
+        if found is not None:
+            return (path, found) if found.type in FUNCTION_TYPES else None
+        target, imported = module.imports.get(name, (None, name))
+        return self._function(target, imported, depth + 1) if target is not None else None
+
+    def _call(self, path: str, node: Node, depth: int) -> Value | None:
+        callee = node.child_by_field_name("function")
+        helper = self._function(path, text(callee), depth + 1) if callee is not None else None
+        if callee is None or callee.type != "identifier" or helper is None:
+            return None
+        where, function = helper
+        body = _returned(function)
+        params = function.child_by_field_name("parameters")
+        if body is None or params is None:
+            return None
+        bindings: dict[str, Value] = {}
+        args = arguments(node)
+        for index, param in enumerate(p for p in params.named_children if p.type in _PARAMETERS):
+            name, default = param.child_by_field_name("pattern"), param.child_by_field_name("value")
+            value = (
+                self.resolve(path, args[index], depth + 1)
+                if index < len(args)
+                else self.resolve(where, default, depth + 1)
+                if default is not None
+                else None
+            )
+            if name is None or value is None:
+                return None
+            bindings[text(name)] = value
+        self._frames.append(_Frame(where, function.start_byte, function.end_byte, bindings))
+        try:
+            return self.resolve(where, body, depth + 1)
+        finally:
+            self._frames.pop()
 
     def lookup(self, path: str, name: str, depth: int) -> Value | None:
         """A top-level name as seen from file `path`."""
@@ -156,6 +224,18 @@ class Resolver:
                 return f"{a}{b}"
             return a + b
         return None
+
+
+def _returned(function: Node) -> Node | None:
+    """The expression a helper returns: an arrow's body, or a block that is one `return x`."""
+    body = function.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return body
+    statements = [c for c in body.named_children if c.type != "comment"]
+    if len(statements) != 1 or statements[0].type != "return_statement":
+        return None
+    returned = statements[0].named_children
+    return returned[0] if returned else None
 
 
 def _number(raw: str) -> int | float | None:

@@ -41,6 +41,7 @@ def combine(
     elif ts.skipped:
         warnings.append(_skipped(ts.skipped))
     else:
+        ts = ts.without_echoes(structural.errors)  # one finding per cause
         ts_passed, build_passed = not ts.typescript, not ts.build
         ts_errors = [*ts.typescript, *ts.build]
         warnings += ts.warnings

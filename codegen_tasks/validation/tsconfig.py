@@ -158,6 +158,29 @@ def config_path(by_path: dict[str, str]) -> str:
     return BUILD_TSCONFIG if BUILD_TSCONFIG in by_path else TSCONFIG
 
 
+def project_configs(by_path: dict[str, str]) -> list[str]:
+    """The tsconfigs of every project of a Nest CLI monorepo (their files are compiled too)."""
+    projects = _object(by_path.get(NEST_CLI)).get("projects")
+    found: list[str] = []
+    for project in projects.values() if isinstance(projects, dict) else []:
+        options = project.get("compilerOptions") if isinstance(project, dict) else None
+        named = options.get("tsConfigPath") if isinstance(options, dict) else None
+        if isinstance(named, str) and _inside(named) in by_path:
+            found.append(_inside(named))
+    return found
+
+
+def _selection(chain: list[tuple[str, dict[str, object]]]) -> dict[str, list[str]]:
+    """include / exclude / files of a config chain, bundle-relative (the last one set wins)."""
+    selection: dict[str, list[str]] = {}
+    for folder, config in chain:
+        for key in ("include", "exclude", "files"):
+            value = config.get(key)
+            if isinstance(value, list):
+                selection[key] = [_join(folder, str(v)) for v in value if _join(folder, str(v))]
+    return selection
+
+
 def _inside(path: str) -> str:
     normal = posixpath.normpath(path)
     return "" if normal == ".." or normal.startswith("../") or normal.startswith("/") else normal
@@ -202,14 +225,10 @@ def sanitise(by_path: dict[str, str], platform_types: Collection[str]) -> Saniti
     source = config_path(by_path)
     changes: list[str] = []
     options: dict[str, object] = {}
-    selection: dict[str, list[str]] = {}
     base_url: str | None = None
     paths: tuple[str, dict[str, object]] | None = None
-    for folder, config in _chain(source, by_path, changes):
-        for key in ("include", "exclude", "files"):
-            value = config.get(key)
-            if isinstance(value, list):
-                selection[key] = [_join(folder, str(v)) for v in value if _join(folder, str(v))]
+    chain = _chain(source, by_path, changes)
+    for folder, config in chain:
         compiler = config.get("compilerOptions")
         for key, value in (compiler if isinstance(compiler, dict) else {}).items():
             if key == "baseUrl" and isinstance(value, str):
@@ -220,13 +239,20 @@ def sanitise(by_path: dict[str, str], platform_types: Collection[str]) -> Saniti
                 options[key] = value
     options = _fix_options(options, platform_types, changes)
     options.update(_paths(base_url, paths, changes))
-    include = selection.get("include", [] if "files" in selection else list(DEFAULT_INCLUDE))
+    selections = [_selection(chain)] + [
+        _selection(_chain(other, by_path, []))
+        for other in project_configs(by_path)
+        if other != source
+    ]
+    pick = [
+        (s.get("include", [] if "files" in s else list(DEFAULT_INCLUDE)), s) for s in selections
+    ]
     return SanitisedConfig(
         source=source,
         options=options,
-        include=include,
-        exclude=[*selection.get("exclude", []), *ALWAYS_EXCLUDED],
-        files=selection.get("files", []),
+        include=sorted({p for include, _ in pick for p in include}),
+        exclude=[*sorted({p for s in selections for p in s.get("exclude", [])}), *ALWAYS_EXCLUDED],
+        files=sorted({p for s in selections for p in s.get("files", [])}),
         changes=changes,
     )
 
@@ -266,6 +292,8 @@ def _fix_options(
     fixed.setdefault("target", DEFAULT_TARGET)  # 5 meant ES5, which 7 removed
     if "moduleResolution" not in fixed and str(fixed["module"]).lower() in ES_MODULES:
         fixed["moduleResolution"] = "bundler"  # node10's successor for ES module output
+    # Unchecked as in TypeScript 5 (6 and 7 check them); undeclared ones are a structural error.
+    fixed.setdefault("noUncheckedSideEffectImports", False)
     fixed.setdefault("strict", False)  # TypeScript 5's default, stated: 6 and 7 default to true
     return fixed
 

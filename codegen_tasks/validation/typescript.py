@@ -47,19 +47,32 @@ from codegen_tasks.validation.tsconfig import SanitisedConfig, sanitise
 
 DEFAULT_TIMEOUT_S = 120.0
 _SEMANTIC_RE = re.compile(r"TS[27]\d{3}:")  # type-checker codes; parse errors are TS1xxx etc.
+_MODULE_NOT_FOUND = re.compile(r"TS(?:2307|2792|2882):")
 
 __all__ = ["BundleChecker", "TypeScriptChecker", "TypeScriptReport", "parse_diagnostics"]
 
 
 class TypeScriptReport(BaseModel):
-    """Findings of the typescript and build levels; `skipped` says why they were not run."""
+    """Findings of the typescript and build levels; `skipped` says why they were not run.
+    `tsc_errors` counts the compiler's errors under the bundle's own options (what fails
+    `tsc`, so the build); `emit` holds the build's own findings (sources left without JS)."""
 
     model_config = ConfigDict(frozen=True)
 
     typescript: list[Finding] = Field(default_factory=list)
-    build: list[Finding] = Field(default_factory=list)
+    emit: list[Finding] = Field(default_factory=list)
+    tsc_errors: int = 0
     warnings: list[Finding] = Field(default_factory=list)
     skipped: str | None = None
+
+    @property
+    def build(self) -> list[Finding]:
+        """The build level: one finding that refers to what fails tsc, and emit failures."""
+        if not self.tsc_errors:
+            return list(self.emit)
+        where = "typescript" if self.typescript else "structural"
+        message = f"not built: tsc fails on {self.tsc_errors} error(s), listed under {where}"
+        return [finding(message, None, 0, ValidationLevel.BUILD), *self.emit]
 
     @property
     def typescript_passed(self) -> bool | None:
@@ -68,6 +81,16 @@ class TypeScriptReport(BaseModel):
     @property
     def build_passed(self) -> bool | None:
         return None if self.skipped else not self.build
+
+    def without_echoes(self, reported: list[Finding]) -> TypeScriptReport:
+        """Without "cannot find module" diagnostics at imports another level reported."""
+        places = {(f.file, f.line) for f in reported}
+        kept = [
+            f
+            for f in self.typescript
+            if not (_MODULE_NOT_FOUND.match(f.message) and (f.file, f.line) in places)
+        ]
+        return self.model_copy(update={"typescript": kept})
 
 
 def _is_leaky(unit: Unit) -> bool:
@@ -199,12 +222,9 @@ class TypeScriptChecker:
         if policy is not None and policy.diagnostics:
             strict = _strict_finding(config, policy.diagnostics)
             (errors if self.strict_is_error else warnings).append(strict)
-        build = list(own.missing)
-        if own.errors:
-            count = len(own.errors)
-            message = f"not built: tsc fails on the {count} typescript error(s) reported above"
-            build.insert(0, finding(message, None, 0, ValidationLevel.BUILD))
-        return TypeScriptReport(typescript=errors, build=build, warnings=warnings)
+        return TypeScriptReport(
+            typescript=errors, emit=own.missing, tsc_errors=len(own.errors), warnings=warnings
+        )
 
 
 def _strict_finding(config: SanitisedConfig, diagnostics: list[Finding]) -> Finding:
