@@ -70,7 +70,10 @@ def test_a_type_error_is_located(checker: TypeScriptChecker) -> None:
     assert report.typescript[0].message.startswith("TS2322:")
     assert report.typescript_passed is False and report.build_passed is False
     [build] = report.build  # refers to the typescript error instead of repeating it
-    assert (build.file, build.line) == (None, 0) and "1 typescript error" in build.message
+    assert (build.file, build.line) == (
+        None,
+        0,
+    ) and "1 error(s), listed under typescript" in build.message
 
 
 def test_a_type_error_in_generated_code_is_located(checker: TypeScriptChecker) -> None:
