@@ -9,11 +9,8 @@ import boto3
 import pytest
 import sqlalchemy as sa
 
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.settings import get_settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
-from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.examples import SHOP_CODE_NODES, SHOP_GRAPH, SHOP_PROJECT_ID
 from tests.fixtures.openrouter import TEST_API_KEY
 from tests.fixtures.s3 import FAKE_ENV
@@ -65,16 +62,21 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     out = tmp_path / "exported"
     exported = cli_json(["export", "--project", SHOP_PROJECT_ID, "--out", str(out)], env, tmp_path)
     assert len(exported["exported"]) == SHOP_CODE_NODES
-    checker = TypeScriptChecker.from_settings(get_settings())
-    for service in exported["exported"]:
-        folder = Path(service["path"])
-        files = [
-            GeneratedFile(path=p.relative_to(folder).as_posix(), content=p.read_text())
-            for p in sorted(folder.rglob("*"))
-            if p.is_file()
-        ]
-        report = checker.check(files)
-        assert report.skipped is None and not report.typescript and not report.build
+    checked = cli_json(["validate", "--path", str(out)], env, tmp_path)["services"]
+    assert {s["serviceName"] for s in checked} == {s["serviceName"] for s in run["services"]}
+    for service in checked:  # an export: the stored node drives all six levels
+        assert service["source"] == "export" and service["nodeId"], service
+        validation = service["validation"]
+        assert all(validation[k] is True for k in validation if k.endswith("Passed")), validation
+
+    controller = out / "orders" / "src" / "orders" / "orders.controller.ts"
+    controller.write_text(controller.read_text().replace("@MessagePattern('orders.health')", ""))
+    edited = cli_json(
+        ["validate", "--path", str(out), "--service-name", "orders"], env, tmp_path, expect=1
+    )["services"]
+    [orders] = edited
+    [error] = orders["validation"]["errors"]  # one finding for one missing handler
+    assert error["level"] == "health_check" and error["file"] == "src/orders/orders.controller.ts"
 
     again = cli_json(["generate", str(SHOP_GRAPH)], env, tmp_path)
     assert_all_succeeded(again, status="skipped")
