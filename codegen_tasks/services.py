@@ -45,6 +45,8 @@ class DependencySpec(SpecModel):
     expression: str | None = None
     subtype: str | None = None
     forwards_to: list[str] = Field(default_factory=list)
+    # a code node's stored entity: the fields of its first DATABASE dependency
+    entity_fields: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ServiceSpec(SpecModel):
@@ -86,9 +88,20 @@ def _description(node: Node) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _fields(node: Node) -> list[dict[str, Any]]:
+    fields = node.data.config.get("fields")
+    return [f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
+
+
+def _entity_fields(graph: Graph, node: Node) -> list[dict[str, Any]]:
+    if not node.type.gets_code:
+        return []
+    stores = [t for _, t in graph.outgoing(node.id) if t.type is NodeType.DATABASE]
+    return _fields(stores[0]) if stores else []
+
+
 def _dependency(graph: Graph, edge_type: EdgeType, target: Node) -> DependencySpec:
     config = target.data.config
-    fields = config.get("fields")
     return DependencySpec(
         node_id=target.id,
         name=target.name,
@@ -96,7 +109,7 @@ def _dependency(graph: Graph, edge_type: EdgeType, target: Node) -> DependencySp
         edge=edge_type.name.lower(),
         description=_description(target),
         actions=actions_of(target) if target.type.gets_code else [],
-        fields=[f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else [],
+        fields=_fields(target),
         database_type=_str_or_none(config.get("databaseType")),
         orm=_str_or_none(config.get("orm")),
         expression=_str_or_none(config.get("expression")),
@@ -104,6 +117,7 @@ def _dependency(graph: Graph, edge_type: EdgeType, target: Node) -> DependencySp
         forwards_to=[n.name for _, n in graph.outgoing(target.id)]
         if target.type is NodeType.LOGIC
         else [],
+        entity_fields=_entity_fields(graph, target),
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from codegen_tasks.contracts import called_patterns, contract_levels, discover_contracts
+from codegen_tasks.contracts import called_patterns, contract_levels, discover, discover_contracts
+from codegen_tasks.contracts.compat import ServiceBundle, apply_typed, plan_checks
 from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.graph import ProjectGraph, parse_graph
@@ -82,18 +83,28 @@ def validate_project(
             bundles[node.id] = _bundle(deps, project_id, node.id)
         except NotFoundError as exc:
             missing.append({"nodeId": node.id, "serviceName": node.name, "error": exc.message})
-    reports = (
-        deps.typescript.check_many({k: files for k, (_, files) in bundles.items()})
-        if deps.typescript is not None and bundles
-        else {}
+    typed = plan_checks(
+        [
+            ServiceBundle(node.id, node.name, bundles[node.id][1], discover(bundles[node.id][1]))
+            for node in project.graph.code_nodes()
+            if node.id in bundles
+        ]
     )
+    reports, extra = (
+        deps.typescript.check_batch({k: f for k, (_, f) in bundles.items()}, typed.sources)
+        if deps.typescript is not None and bundles
+        else ({}, None)
+    )
+    typed_findings = typed.findings(extra.diagnostics) if extra is not None else {}
     out: list[dict[str, Any]] = []
     for node in nodes:
         if node.id not in bundles:
             continue
         generation, files = bundles[node.id]
         spec = build_service_spec(project.graph, node.id, project.project.name)
-        result = combine(spec, files, reports.get(node.id))
+        result = apply_typed(
+            combine(spec, files, reports.get(node.id)), typed_findings.get(node.id)
+        )
         if ai_review:
             ctx = CallContext(None, project_id, node.id, generation.user_id, "review")
             result = with_review(deps, ctx, generation.model, node.name, files, result)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codegen_tasks.files import GeneratedFile
-from codegen_tasks.scaffold.contracts import CONTRACTS, render_contract_types, request_name
+from codegen_tasks.scaffold.contracts import (
+    CONTRACTS,
+    render_contract_types,
+    render_interface,
+    request_name,
+)
+from codegen_tasks.scaffold.crud import reply_shapes, request_shapes
+from codegen_tasks.scaffold.fields import entity_from
 from codegen_tasks.scaffold.naming import (
     camel,
     comment_text,
@@ -25,25 +32,13 @@ from codegen_tasks.scaffold.source import (
 )
 from codegen_tasks.services import DependencySpec, ServiceSpec, called_targets
 
-_CRUD_TYPES = {
-    "create": ("Record<string, unknown>", "<<p>>Entity"),
-    "findAll": ("{ offset?: number; limit?: number }", "<<p>>Page"),
-    "findOne": ("<<p>>Key", "<<p>>Entity"),
-    "update": ("Record<string, unknown>", "<<p>>Entity"),
-    "remove": ("<<p>>Key", "Record<string, unknown>"),
+_CRUD_REPLIES = {
+    "create": "Entity",
+    "findAll": "Page",
+    "findOne": "Entity",
+    "update": "Entity",
+    "remove": "Removal",
 }
-_CRUD_DECLS = """/** A <<name>> entity as the service returns it. */
-export type <<p>>Entity = Record<string, unknown>;
-
-/** The key of one <<name>> entity, e.g. `{ id }`. */
-export type <<p>>Key = Record<string, string | number>;
-
-export interface <<p>>Page {
-  items: <<p>>Entity[];
-  total: number;
-  offset: number;
-  limit: number;
-}"""
 _RECEIPT = """export interface <<p>>Receipt {
   id: string;
   action: string;
@@ -101,8 +96,9 @@ def _methods(dep: DependencySpec) -> tuple[ClientMethod, ...]:
     names = unique_names([camel(a) for a in actions], frozenset({"health", "constructor"}))
     methods: list[ClientMethod] = []
     for action, method in zip(actions, names, strict=True):
-        if action in _CRUD_TYPES:
-            request, response = (t.replace("<<p>>", prefix) for t in _CRUD_TYPES[action])
+        if action in _CRUD_REPLIES:
+            request = request_name(prefix, action, "Request")
+            response = prefix + _CRUD_REPLIES[action]
         elif action in CONTRACTS:
             request = request_name(prefix, action, "Request")
             response = prefix + CONTRACTS[action].response_name
@@ -116,7 +112,7 @@ def _methods(dep: DependencySpec) -> tuple[ClientMethod, ...]:
 def render_client(client: Client) -> GeneratedFile:
     dep, prefix = client.target, pascal(client.target.name)
     actions = [m.action for m in client.methods]
-    types = [fill(_CRUD_DECLS, p=prefix, name=dep.name)] if set(actions) & set(_CRUD_TYPES) else []
+    types = _crud_types(dep, [a for a in actions if a in _CRUD_REPLIES])
     types += render_contract_types(prefix, [a for a in actions if a in CONTRACTS], client=True)
     if any(m.response.endswith("Receipt") for m in client.methods):
         types.append(fill(_RECEIPT, p=prefix))
@@ -136,6 +132,24 @@ def render_client(client: Client) -> GeneratedFile:
         ]
     )
     return GeneratedFile(path=client.path, content=content)
+
+
+def _crud_types(dep: DependencySpec, actions: list[str]) -> list[str]:
+    """The CRUD payloads and replies exactly as the target declares them (same entity)."""
+    if not actions:
+        return []
+    prefix, entity = pascal(dep.name), entity_from(dep.entity_fields)
+    doc = f"/** A {comment_text(dep.name)} entity as the service returns it. */\n"
+    types = [doc + render_interface(f"{prefix}Entity", entity.fields)]
+    shapes = request_shapes(entity)
+    types += [render_interface(request_name(prefix, a, "Request"), shapes[a]) for a in actions]
+    replies = reply_shapes(prefix, entity)
+    types += [
+        render_interface(f"{prefix}{reply}", replies[reply])
+        for reply in ("Page", "Removal")
+        if reply in {_CRUD_REPLIES[a] for a in actions}
+    ]
+    return types
 
 
 def _client_class(client: Client) -> str:

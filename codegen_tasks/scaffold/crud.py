@@ -154,32 +154,44 @@ def _optional_access(name: str) -> str:
     return access[1:] if access.startswith(".") else access
 
 
-def _dto_source(prefix: str, actions: list[str], repo: Repository, ref: str) -> str:
-    entity = repo.entity
+def request_shapes(entity: Entity) -> dict[str, tuple[Field, ...]]:
+    """The payload fields of each CRUD action: one home for servers and their clients."""
     key = Field(entity.key.name, entity.key.ts, True)
-    blocks = [
-        f"import type {{ {repo.record} }} from '{ref}';",
-        f"/** A stored {prefix} entity: a row of {repo.label}. */\n"
-        f"export type {prefix}Entity = {repo.record};",
-    ]
     optional = tuple(Field(f.name, f.ts, False) for f in entity.data_fields)
-    shapes = {
+    return {
         "create": entity.data_fields,
         "findAll": (Field("offset", "number", False), Field("limit", "number", False)),
         "findOne": (key,),
         "update": (key, *optional),
         "remove": (key,),
     }
-    blocks += [render_class(request_name(prefix, a, "Dto"), shapes[a]) for a in actions]
-    if "findAll" in actions:
-        page = (
+
+
+def reply_shapes(prefix: str, entity: Entity) -> dict[str, tuple[Field, ...]]:
+    """The `<Prefix>Page` and `<Prefix>Removal` reply fields."""
+    key = Field(entity.key.name, entity.key.ts, True)
+    return {
+        "Page": (
             Field("items", f"{prefix}Entity[]", True),
             Field("total", "number", True),
             Field("offset", "number", True),
             Field("limit", "number", True),
-        )
-        blocks.append(render_interface(f"{prefix}Page", page))
+        ),
+        "Removal": (key, Field("removed", "true", True)),
+    }
+
+
+def _dto_source(prefix: str, actions: list[str], repo: Repository, ref: str) -> str:
+    blocks = [
+        f"import type {{ {repo.record} }} from '{ref}';",
+        f"/** A stored {prefix} entity: a row of {repo.label}. */\n"
+        f"export type {prefix}Entity = {repo.record};",
+    ]
+    shapes = request_shapes(repo.entity)
+    blocks += [render_class(request_name(prefix, a, "Dto"), shapes[a]) for a in actions]
+    replies = reply_shapes(prefix, repo.entity)
+    if "findAll" in actions:
+        blocks.append(render_interface(f"{prefix}Page", replies["Page"]))
     if "remove" in actions:
-        removal = (key, Field("removed", "true", True))
-        blocks.append(render_interface(f"{prefix}Removal", removal))
+        blocks.append(render_interface(f"{prefix}Removal", replies["Removal"]))
     return "\n\n".join(blocks) + "\n"

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.scaffold.clients import CLIENTS_MODULE_PATH, Client, ClientMethod
 from codegen_tasks.scaffold.database import Repository
+from codegen_tasks.scaffold.fields import entity_from
 from codegen_tasks.scaffold.naming import (
     camel,
     comment_text,
     kebab,
     pascal,
+    property_key,
     ts_string,
     unique_names,
 )
@@ -60,10 +62,19 @@ class Route:
     response: str
 
 
+def _key_arg(client: Client) -> tuple[str, str]:
+    """The target's entity key: its name, and the object member the path parameter gives."""
+    key = entity_from(client.target.entity_fields).key
+    value = "Number(id)" if key.ts == "number" else "id"
+    prop = property_key(key.name)
+    return key.name, value if prop == value else f"{prop}: {value}"
+
+
 def _route(client: Client, m: ClientMethod, method: str) -> Route:
     base = f"/{client.target.name}"
     call = f"this.{client.member}.{m.method}"
-    if m.action == "findAll" and m.request.startswith("{"):
+    name, value = _key_arg(client)
+    if m.action == "findAll":
         params = "@Query('offset') offset?: string, @Query('limit') limit?: string"
         return Route(
             "Get",
@@ -74,21 +85,26 @@ def _route(client: Client, m: ClientMethod, method: str) -> Route:
             m.response,
         )
     keyed = {"findOne": "Get", "remove": "Delete"}
-    if m.action in keyed and m.request.endswith("Key"):
+    if m.action in keyed:
         return Route(
             keyed[m.action],
             f"{base}/:id",
             method,
             "@Param('id') id: string",
-            f"{call}({{ id }})",
+            f"{call}({{ {value} }})",
             m.response,
         )
-    if m.action == "update" and m.request.startswith("Record"):
-        params = "@Param('id') id: string, @Body() body: Record<string, unknown>"
+    if m.action == "update":
+        params = f"@Param('id') id: string, @Body() body: Omit<{m.request}, {ts_string(name)}>"
         return Route(
-            "Patch", f"{base}/:id", method, params, f"{call}({{ ...body, id }})", m.response
+            "Patch",
+            f"{base}/:id",
+            method,
+            params,
+            f"{call}({{ ...body, {value} }})",
+            m.response,
         )
-    if m.action == "create" and m.request.startswith("Record"):
+    if m.action == "create":
         return Route(
             "Post", base, method, f"@Body() body: {m.request}", f"{call}(body)", m.response
         )

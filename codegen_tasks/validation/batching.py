@@ -14,7 +14,12 @@ import threading
 import time
 
 from codegen_tasks.files import GeneratedFile
-from codegen_tasks.validation.typescript import BundleChecker, TypeScriptReport
+from codegen_tasks.validation.typescript import (
+    BundleChecker,
+    ExtraReport,
+    ExtraSources,
+    TypeScriptReport,
+)
 
 
 class _Request:
@@ -37,6 +42,11 @@ class BatchingChecker:
 
     def check_many(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
         return self._inner.check_many(bundles)
+
+    def check_batch(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
+        return self._inner.check_batch(bundles, extra)
 
     def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
         request = _Request(files)

@@ -30,6 +30,7 @@ from codegen_tasks.errors import ToolchainError
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.messages import Finding, ValidationLevel
 from codegen_tasks.settings import Settings
+from codegen_tasks.validation.extra import ExtraReport, ExtraSources, compile_extra
 from codegen_tasks.validation.toolchain import Toolchain, pinned_versions
 from codegen_tasks.validation.tsc import (
     Compiled,
@@ -49,7 +50,14 @@ DEFAULT_TIMEOUT_S = 120.0
 _SEMANTIC_RE = re.compile(r"TS[27]\d{3}:")  # type-checker codes; parse errors are TS1xxx etc.
 _MODULE_NOT_FOUND = re.compile(r"TS(?:2307|2792|2882):")
 
-__all__ = ["BundleChecker", "TypeScriptChecker", "TypeScriptReport", "parse_diagnostics"]
+__all__ = [
+    "BundleChecker",
+    "ExtraReport",
+    "ExtraSources",
+    "TypeScriptChecker",
+    "TypeScriptReport",
+    "parse_diagnostics",
+]
 
 
 class TypeScriptReport(BaseModel):
@@ -123,6 +131,10 @@ class BundleChecker(Protocol):
         self, bundles: dict[str, list[GeneratedFile]]
     ) -> dict[str, TypeScriptReport]: ...
 
+    def check_batch(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]: ...
+
 
 class TypeScriptChecker:
     def __init__(
@@ -167,6 +179,27 @@ class TypeScriptChecker:
             command, {k: Unit(bundles[k], configs[k], configs[k].strict_options()) for k in loose}
         )
         return {k: self._report(configs[k], own[k], policy.get(k)) for k in bundles}
+
+    def check_batch(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
+        """`check_many`, and the `extra` sources compiled beside the bundles (see `extra`)."""
+        reports = self.check_many(bundles)
+        if extra is None or not bundles:
+            return reports, ExtraReport()
+        try:
+            command = self.toolchain.tsc_command()
+        except ToolchainError as exc:
+            return reports, ExtraReport(skipped=exc.message)
+        found = compile_extra(
+            command,
+            self.toolchain.node_modules,
+            bundles,
+            extra,
+            timeout_s=self.timeout_s,
+            work_root=self.work_root,
+        )
+        return reports, found
 
     def _verdicts(self, command: list[str], units: dict[str, Unit]) -> dict[str, Compiled]:
         groups: dict[str, dict[str, Unit]] = {}
