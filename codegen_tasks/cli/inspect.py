@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -73,9 +75,16 @@ def validate(
 def contracts(
     project: str = PROJECT_OPTION,
     node: str | None = NODE_OPTION,
+    asyncapi: bool = typer.Option(
+        False, "--asyncapi", help="Write the project's AsyncAPI 3.0 document instead."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="With --asyncapi: file to write."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Discover the message contracts of the latest bundles."""
+    """Discover the message contracts of the latest bundles (or export them as AsyncAPI)."""
+    if asyncapi:
+        _asyncapi(project, out, as_json)
+        return
     with errors_exit(as_json):
         d = deps()
         graph = parse_graph(d.history.latest_snapshot(project)).graph
@@ -101,6 +110,21 @@ def contracts(
                 c.handler or "",
             )
     console.print(table)
+
+
+def _asyncapi(project: str, out: Path | None, as_json: bool) -> None:
+    with errors_exit(as_json):
+        document = latest.asyncapi_latest(deps(), project)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    channels, operations = len(document["channels"]), len(document["operations"])
+    if as_json:
+        emit_json({"out": str(out), "channels": channels, "operations": operations})
+    else:
+        console.print(f"AsyncAPI 3.0: {channels} channels, {operations} operations → {out}")
 
 
 def costs(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from codegen_tasks.cache import cache_from_settings
 from codegen_tasks.cache.base import Cache
+from codegen_tasks.contracts.schemas import PayloadSchemas
 from codegen_tasks.errors import LLMConfigError
 from codegen_tasks.history.migrate import open_history
 from codegen_tasks.history.repository import History
@@ -37,6 +38,7 @@ class Deps:
     cache: Cache
     llm_factory: Callable[[], LLMClient]
     typescript: BundleChecker | None = None
+    payload_schemas: PayloadSchemas | None = None  # JSON Schemas of message types (AsyncAPI)
     clock: Callable[[], datetime] = utc_now
     ids: Callable[[], str] = new_id
     _llm: LLMClient | None = field(default=None, init=False, repr=False)
@@ -49,7 +51,9 @@ class Deps:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Deps:
+        from codegen_tasks.contracts.schemas import TypeScriptJsonSchemas, contract_tools
         from codegen_tasks.llm.openrouter import OpenRouterClient
+        from codegen_tasks.validation.toolchain import Toolchain
 
         def llm_factory() -> LLMClient:
             if not settings.has_llm_key:
@@ -59,6 +63,13 @@ class Deps:
         checker = (
             TypeScriptChecker.from_settings(settings) if settings.validate_typescript else None
         )
+        schemas = (
+            TypeScriptJsonSchemas(
+                Toolchain.from_settings(settings), contract_tools(settings.toolchain_dir)
+            )
+            if settings.validate_typescript
+            else None
+        )
         return cls(
             settings=settings,
             history=open_history(settings.database_url),
@@ -66,4 +77,5 @@ class Deps:
             cache=cache_from_settings(settings),
             llm_factory=llm_factory,
             typescript=checker,
+            payload_schemas=schemas,
         )

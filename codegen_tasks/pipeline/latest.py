@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 from codegen_tasks.contracts import called_patterns, contract_levels, discover, discover_contracts
+from codegen_tasks.contracts.asyncapi import Project, asyncapi_document, payload_types
 from codegen_tasks.contracts.compat import ServiceBundle, apply_typed, plan_checks
 from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.files import GeneratedFile
@@ -23,6 +24,7 @@ from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.check import combine
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.review import with_review
+from codegen_tasks.scaffold.naming import default_port
 from codegen_tasks.services import build_service_spec
 from codegen_tasks.storage.bundles import read_bundle
 
@@ -120,6 +122,30 @@ def discover_latest(deps: Deps, project_id: str, node_id: str) -> ContractSet:
         ContractsRecord(generation_id=generation.id, node_id=node_id, contracts=contracts.contracts)
     )
     return contracts
+
+
+def asyncapi_latest(deps: Deps, project_id: str) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of the project's latest bundles (and graph-implied patterns);
+    payload schemas need the contract tools (`deps.payload_schemas`)."""
+    project = _project(deps, project_id)
+    bundles: list[ServiceBundle] = []
+    services: dict[str, tuple[str, int, list[str]]] = {}
+    for node in project.graph.code_nodes():
+        spec = build_service_spec(project.graph, node.id, project.project.name)
+        services[node.id] = (node.name, default_port(node.name), spec.patterns())
+        try:
+            _, files = _bundle(deps, project_id, node.id)
+        except NotFoundError:
+            continue
+        bundles.append(ServiceBundle(node.id, node.name, files, discover(files)))
+    types = payload_types(bundles)
+    schemas = (
+        deps.payload_schemas.schemas({b.key: b.files for b in bundles}, types)
+        if deps.payload_schemas is not None
+        else {}
+    )
+    info = Project(project.project.id, project.project.name, "", services)
+    return asyncapi_document(info, bundles, types, schemas)
 
 
 def verify_contracts(deps: Deps, project_id: str, node_id: str) -> ContractVerdict:

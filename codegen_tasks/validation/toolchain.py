@@ -74,12 +74,17 @@ def runtime_only_versions() -> dict[str, str]:
     return _str_map(pinned_manifest().get("codegenRuntimeOnly"))
 
 
-def manifest_hash() -> str:
-    return hashlib.sha256(pinned_manifest_text().encode("utf-8")).hexdigest()[:16]
+def manifest_hash(text: str | None = None) -> str:
+    manifest = pinned_manifest_text() if text is None else text
+    return hashlib.sha256(manifest.encode("utf-8")).hexdigest()[:16]
 
 
 class Toolchain:
-    """The installed toolchain under `root`; `ensure()` installs it on first use."""
+    """The installed toolchain under `root`; `ensure()` installs it on first use.
+
+    `manifest` (package.json text), `prefix` and `ready_file` (installed when the install is
+    complete) install another pinned package set the same way (the contract tools); the
+    default is the TypeScript + NestJS toolchain, complete with its native compiler."""
 
     def __init__(
         self,
@@ -88,12 +93,18 @@ class Toolchain:
         node: str = "node",
         npm: str = "npm",
         install_timeout_s: float = DEFAULT_INSTALL_TIMEOUT_S,
+        manifest: str | None = None,
+        prefix: str = "ts",
+        ready_file: Path | None = None,
     ) -> None:
         self.root = root.expanduser()
         self.node = node
         self.npm = npm
         self.install_timeout_s = install_timeout_s
-        self.install_dir = self.root / f"ts-{manifest_hash()}"
+        self.manifest_given = manifest is not None
+        self.manifest = pinned_manifest_text() if manifest is None else manifest
+        self.ready_file = native_tsc() if ready_file is None else ready_file
+        self.install_dir = self.root / f"{prefix}-{manifest_hash(self.manifest)}"
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Toolchain:
@@ -108,7 +119,8 @@ class Toolchain:
         return self.install_dir / native_tsc()
 
     def is_ready(self) -> bool:
-        return (self.install_dir / READY_MARKER).is_file() and self.tsc.is_file()
+        marker = self.install_dir / READY_MARKER
+        return marker.is_file() and (self.install_dir / self.ready_file).is_file()
 
     def node_executable(self) -> str:
         """The absolute path of node, or ToolchainError when it is missing."""
@@ -139,14 +151,15 @@ class Toolchain:
             shutil.rmtree(self.install_dir, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self.root))
         try:
-            (staging / "package.json").write_text(pinned_manifest_text(), encoding="utf-8")
+            (staging / "package.json").write_text(self.manifest, encoding="utf-8")
             _run_npm(npm, staging, self.install_timeout_s)
-            if not (staging / native_tsc()).is_file():
+            if not (staging / self.ready_file).is_file():
                 raise ToolchainError(
-                    f"npm install finished but {native_tsc()} is missing: no native "
-                    f"TypeScript compiler for this platform"
+                    f"npm install finished but {self.ready_file} is missing"
+                    + ("" if self.manifest_given else ": no native compiler for this platform")
                 )
-            (staging / READY_MARKER).write_text(manifest_hash() + "\n", encoding="utf-8")
+            marker = manifest_hash(self.manifest) + "\n"
+            (staging / READY_MARKER).write_text(marker, encoding="utf-8")
             os.replace(staging, self.install_dir)
         finally:
             if staging.exists():
