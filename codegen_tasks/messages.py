@@ -208,12 +208,32 @@ class ServiceResult(Message):
     streamed_tokens: int = 0
 
 
+class BreakingChange(Message):
+    """A contract change of a regenerated service that existing callers may not survive."""
+
+    node_id: str
+    service_name: str
+    kind: Literal[
+        "pattern_removed",
+        "pattern_renamed",
+        "kind_changed",
+        "request_field_added",
+        "request_narrowed",
+        "reply_field_removed",
+        "reply_widened",
+    ]
+    pattern: str
+    new_pattern: str | None = None
+    message: str
+
+
 class RunResult(Message):
     project_id: str
     run_id: str
     status: RunStatus
     services: list[ServiceResult] = Field(default_factory=list)
     cycles: list[list[str]] = Field(default_factory=list)
+    breaking_changes: list[BreakingChange] = Field(default_factory=list)
     error: str | None = None
 
 

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     validate_typescript: bool = Field(default=True, alias="CODEGEN_VALIDATE_TYPESCRIPT")
     # Code the bundle's own tsconfig accepts but strict mode rejects: a warning, or an error.
     strict_typescript: bool = Field(default=False, alias="CODEGEN_STRICT_TYPESCRIPT")
+    # A breaking contract change against the last successful contracts fails its service.
+    fail_on_breaking: bool = Field(default=False, alias="CODEGEN_FAIL_ON_BREAKING")
     # Model calls in flight per worker process, and per-model call rates ("60/m"; "*" = any).
     llm_concurrency: int = Field(default=16, ge=1, alias="CODEGEN_LLM_CONCURRENCY")
     model_rate_limits: dict[str, str] = Field(

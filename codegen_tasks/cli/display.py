@@ -125,3 +125,15 @@ def validation_table(title: str, services: list[dict[str, Any]]) -> Table:
             (where + first.get("message", s.get("error", "")))[:90],
         )
     return table
+
+
+def breaking_table(result: RunResult) -> Table | None:
+    """The run's breaking contract changes, or None when it has none."""
+    if not result.breaking_changes:
+        return None
+    table = Table(title="breaking changes against the last successful contracts")
+    for column in ("service", "change", "pattern", "now", "detail"):
+        table.add_column(column)
+    for c in result.breaking_changes:
+        table.add_row(c.service_name, c.kind, c.pattern, c.new_pattern or "", c.message[:160])
+    return table

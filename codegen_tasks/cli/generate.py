@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
-from codegen_tasks.cli.display import RunProgress, run_table
+from codegen_tasks.cli.display import RunProgress, breaking_table, run_table
 from codegen_tasks.cli.estimate import estimate_run, show_estimate
 from codegen_tasks.client import CodegenClient
 from codegen_tasks.errors import CodegenError, PayloadError
@@ -165,6 +165,9 @@ def report(result: RunResult, as_json: bool) -> None:
         console.print(run_table(result))
         for cycle in result.cycles:
             console.print(f"[yellow]cycle:[/] {' → '.join([*cycle, cycle[0]])}")
+        breaking = breaking_table(result)
+        if breaking is not None:
+            console.print(breaking)
     if result.status is RunStatus.CANCELLED:
         console.print(f"[yellow]run {result.run_id} cancelled[/]")
         raise typer.Exit(CANCELLED_EXIT_CODE)

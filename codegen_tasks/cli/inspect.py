@@ -19,7 +19,7 @@ from codegen_tasks.cli.common import (
     emit_json,
     errors_exit,
 )
-from codegen_tasks.cli.display import run_table, validation_table
+from codegen_tasks.cli.display import breaking_table, run_table, validation_table
 from codegen_tasks.errors import PayloadError
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.pipeline import latest
@@ -33,8 +33,11 @@ def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> No
         result = run_result(deps(), run_id)
     if as_json:
         emit_json(result.wire())
-    else:
-        console.print(run_table(result))
+        return
+    console.print(run_table(result))
+    breaking = breaking_table(result)
+    if breaking is not None:
+        console.print(breaking)
 
 
 def validate(

@@ -101,17 +101,20 @@ class TypedContracts:
         self._lines = {start + i: c for i, c in self._lines.items()}
         return {MODULE: _HEADER + "\n".join(imports) + "\n\n" + "\n".join(body) + "\n"}
 
+    def failures(self, diagnostics: list[tuple[str, int, str]]) -> list[tuple[TypedCheck, str]]:
+        """Each failing check with the compiler's (first) message, folders named by service."""
+        found: dict[int, tuple[TypedCheck, str]] = {}
+        for path, line, message in diagnostics:
+            check = self._lines.get(line)
+            if check is not None and line not in found and path.endswith(MODULE):
+                found[line] = (check, self._readable(message))
+        return [found[line] for line in sorted(found)]
+
     def findings(self, diagnostics: list[tuple[str, int, str]]) -> dict[str, LevelFindings]:
         """Errors (one per failing check) and notes, keyed by the caller's bundle."""
         out = {key: LevelFindings(warnings=list(notes)) for key, notes in self.notes.items()}
-        seen: set[int] = set()
-        for path, line, message in diagnostics:
-            check = self._lines.get(line)
-            if check is None or line in seen or not path.endswith(MODULE):
-                continue
-            seen.add(line)
-            found = out.setdefault(check.caller.key, LevelFindings())
-            found.errors.append(_error(check, self._readable(message)))
+        for check, message in self.failures(diagnostics):
+            out.setdefault(check.caller.key, LevelFindings()).errors.append(_error(check, message))
         return out
 
     def _readable(self, message: str) -> str:

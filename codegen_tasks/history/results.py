@@ -66,13 +66,23 @@ class ResultStore(SessionStore):
             return _generation(row)
 
     def latest_generation(
-        self, project_id: str, node_id: str, *, succeeded: bool = False
+        self,
+        project_id: str,
+        node_id: str,
+        *,
+        succeeded: bool = False,
+        before: GenerationRecord | None = None,
     ) -> GenerationRecord | None:
+        """The node's latest generation (successful only, or older than `before`, on request)."""
         query = select(GenerationRow).where(
             GenerationRow.project_id == project_id, GenerationRow.node_id == node_id
         )
         if succeeded:
             query = query.where(GenerationRow.status == ServiceStatus.SUCCEEDED.value)
+        if before is not None:
+            query = query.where(
+                GenerationRow.created_at <= before.created_at, GenerationRow.id != before.id
+            )
         with self._session() as s:
             row = s.scalars(query.order_by(GenerationRow.created_at.desc()).limit(1)).first()
             return _generation(row) if row else None

@@ -23,7 +23,7 @@ from codegen_tasks.history.tables import (
     RunRow,
     SnapshotRow,
 )
-from codegen_tasks.messages import ServiceStatus
+from codegen_tasks.messages import BreakingChange, ServiceStatus
 
 
 class RunNode(BaseModel):
@@ -176,6 +176,22 @@ class RunStore(SessionStore):
             if row is None:
                 raise NotFoundError(f"no run {run_id!r}")
             row.status, row.finished_at, row.error = status, now, error
+
+    def set_breaking_changes(self, run_id: str, changes: list[BreakingChange]) -> None:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run {run_id!r}")
+            row.breaking_changes = [c.wire() for c in changes]
+
+    def breaking_changes(self, run_id: str) -> list[BreakingChange] | None:
+        """The run's breaking-change report; None while it is not computed."""
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run {run_id!r}")
+            stored = row.breaking_changes
+        return None if stored is None else [BreakingChange.model_validate(c) for c in stored]
 
     def run_info(self, run_id: str) -> RunInfo:
         with self._session() as s:

@@ -48,6 +48,8 @@ class RunRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the contract changes against the last successful contracts; NULL until the run closes
+    breaking_changes: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class RunNodeRow(Base):

@@ -17,6 +17,7 @@ from codegen_tasks.messages import (
     ServiceStatus,
     run_status,
 )
+from codegen_tasks.pipeline.breaking import report_breaking
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import NodeJob, inputs_hash
 from codegen_tasks.services import build_service_spec
@@ -168,6 +169,7 @@ def run_result(deps: Deps, run_id: str) -> RunResult:
         status=status,
         services=services,
         cycles=deps.history.run_cycles(run_id),
+        breaking_changes=deps.history.breaking_changes(run_id) or [],
     )
 
 
@@ -182,6 +184,7 @@ def cancel_run(deps: Deps, run_id: str) -> RunResult:
 
 
 def _close(deps: Deps, run_id: str, unfinished: str, status: RunStatus | None) -> RunResult:
+    report_breaking(deps, run_id)  # compiles: outside the transaction below
     with deps.history.transaction():  # one transaction, however many nodes
         for node in deps.history.run_nodes(run_id):
             if not node.status.finished:

@@ -71,6 +71,20 @@ def _contracts(services: list[ServiceResult]) -> str:
     return f"<table>{head}<th>response</th><th>handler</th></tr>{''.join(rows)}</table>"
 
 
+def _breaking(result: RunResult) -> str:
+    if not result.breaking_changes:
+        return "<p>No breaking changes against the last successful contracts.</p>"
+    rows = [
+        f"<tr><td>{escape(c.service_name)}</td><td>{escape(c.kind)}</td>"
+        f"<td><code>{escape(c.pattern)}</code></td>"
+        f"<td><code>{escape(c.new_pattern or '')}</code></td>"
+        f'<td class="error">{escape(c.message[:300])}</td></tr>'
+        for c in result.breaking_changes
+    ]
+    head = "<tr><th>service</th><th>change</th><th>pattern</th><th>now</th><th>detail</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
 def _usage(services: list[ServiceResult], meta: ReportMeta) -> str:
     rows = []
     for s in services:
@@ -130,5 +144,6 @@ def render_report(result: RunResult, project: ProjectGraph, meta: ReportMeta | N
         f"</section><section><h2>Validation</h2>{_matrix(result.services)}</section>"
         f"<section><h2>Services: timings, tokens, cost</h2>{_usage(result.services, meta)}"
         f"</section><section><h2>Contracts</h2>{_contracts(result.services)}</section>"
+        f"<section><h2>Breaking changes</h2>{_breaking(result)}</section>"
         "</main></body></html>\n"
     )

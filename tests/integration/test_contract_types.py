@@ -1,0 +1,180 @@
+"""Typed contracts across services with the real compiler: the type-level module compiled with
+the project's batch, planted mismatches, and the AsyncAPI document against the official
+AsyncAPI 3.0 JSON Schema (from the pinned `@asyncapi/specs`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from codegen_tasks.contracts import discover
+from codegen_tasks.contracts.compat import ServiceBundle, plan_checks
+from codegen_tasks.contracts.schemas import ASYNCAPI_SCHEMA, contract_tools
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.scaffold import render_service
+from codegen_tasks.settings import Settings
+from codegen_tasks.validation.toolchain import Toolchain
+from codegen_tasks.validation.typescript import TypeScriptChecker
+from tests.examples import SHOP_GRAPH, SHOP_PROJECT_ID
+from tests.fixtures.workers import clean_env, cli_json
+from tests.unit.test_scaffold import shop_specs
+
+pytestmark = pytest.mark.integration
+
+SHOP = {name: render_service(spec) for name, spec in shop_specs().items()}
+
+
+@pytest.fixture(scope="module")
+def checker() -> TypeScriptChecker:
+    toolchain = Toolchain.from_settings(Settings(_env_file=None))
+    toolchain.ensure()
+    return TypeScriptChecker(toolchain)
+
+
+def replaced(name: str, path: str, old: str, new: str) -> dict[str, list[GeneratedFile]]:
+    """The shop's bundles with one edit (first occurrence) in one file of one service."""
+    bundles = dict(SHOP)
+    files = bundles[name]
+    content = next(f.content for f in files if f.path == path)
+    assert old in content
+    edited = GeneratedFile(path=path, content=content.replace(old, new, 1))
+    bundles[name] = [edited if f.path == path else f for f in files]
+    return bundles
+
+
+def typed_errors(checker: TypeScriptChecker, bundles: dict[str, list[GeneratedFile]]) -> Any:
+    plan = plan_checks([ServiceBundle(k, k, f, discover(f)) for k, f in bundles.items()])
+    reports, extra = checker.check_batch(bundles, plan.sources)
+    assert extra.skipped is None
+    return plan, reports, plan.findings(extra.diagnostics)
+
+
+def test_the_shop_has_no_mismatches_and_each_call_is_checked(checker: TypeScriptChecker) -> None:
+    plan, reports, found = typed_errors(checker, SHOP)
+    # gateway → users/catalog/orders, orders → catalog/payments: payload and reply each
+    callers = {c.caller.key for c in plan.checks}
+    assert callers == {"api-gateway", "orders"}
+    assert {c.kind for c in plan.checks} == {"payload", "reply"}
+    assert len(plan.checks) >= 20
+    assert all(not f.errors for f in found.values()), found
+    assert all(r.typescript == [] for r in reports.values())
+
+
+def test_a_number_sent_where_the_handler_expects_a_string(checker: TypeScriptChecker) -> None:
+    path = "src/clients/payments.client.ts"
+    bundles = replaced("orders", path, "orderId: string;", "orderId: number;")
+    _, reports, found = typed_errors(checker, bundles)
+    assert reports["orders"].typescript == []  # each side compiles on its own
+    [error] = found["orders"].errors
+    assert error.level == "contract" and error.file == path and error.line > 0
+    assert "'payments.charge'" in error.message
+    assert "payments/src/payments/payments.controller.ts" in error.message
+    assert "TS2322" in error.message and "number" in error.message
+    assert "string" in error.message
+    assert all(not f.errors for k, f in found.items() if k != "orders")
+
+
+def test_a_reply_field_the_handler_does_not_return(checker: TypeScriptChecker) -> None:
+    path = "src/clients/payments.client.ts"
+    bundles = replaced(
+        "orders", path, "  chargedAt: string;", "  chargedAt: string;\n  receipt: string;"
+    )
+    _, _, found = typed_errors(checker, bundles)
+    errors = found["orders"].errors
+    assert errors, found
+    assert all("reply" in e.message and "'receipt'" in e.message for e in errors)
+    # the reply type is shared by charge and refund: one located error per call
+    assert {e.message.split("'")[1] for e in errors} == {"payments.charge", "payments.refund"}
+    assert all(e.file == path for e in errors)
+
+
+EVENT_CALLER = """import { Inject, Injectable } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+
+export interface OrderPaid {
+  orderId: <<type>>;
+}
+
+@Injectable()
+export class OrderEvents {
+  constructor(@Inject('BUS') private readonly bus: ClientProxy) {}
+
+  paid(event: OrderPaid): void {
+    this.bus.emit('orders.paid', event);
+  }
+}
+"""
+EVENT_HANDLER = """import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+
+export class OrderPaidEvent {
+  orderId!: string;
+}
+
+@Controller()
+export class PaidController {
+  @EventPattern('orders.paid')
+  onPaid(@Payload() event: OrderPaidEvent): void {
+    void event;
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("sent", "errors"), [("string", 0), ("number", 1)])
+def test_events_are_checked_the_same_way(
+    checker: TypeScriptChecker, sent: str, errors: int
+) -> None:
+    bundles = {
+        "orders": [
+            GeneratedFile(path="src/events.ts", content=EVENT_CALLER.replace("<<type>>", sent))
+        ],
+        "notifications": [GeneratedFile(path="src/paid.controller.ts", content=EVENT_HANDLER)],
+    }
+    plan, _, found = typed_errors(checker, bundles)
+    assert [c.kind for c in plan.checks] == ["payload"]
+    got = found.get("orders")
+    assert len(got.errors if got else []) == errors
+    if errors:
+        message = found["orders"].errors[0].message
+        assert (
+            "emits 'orders.paid'" in message and "notifications/src/paid.controller.ts" in message
+        )
+
+
+def test_asyncapi_document_of_the_shop_validates_against_the_official_schema(
+    tmp_path: Path,
+) -> None:
+    env = clean_env(
+        CODEGEN_DATABASE_URL=f"sqlite:///{tmp_path}/codegen.db",
+        CODEGEN_STORAGE_URL=f"file://{tmp_path}/bundles",
+    )
+    # generation without the tsc levels (covered elsewhere); the export needs the compiler
+    cli_json(["generate", str(SHOP_GRAPH)], env | {"CODEGEN_VALIDATE_TYPESCRIPT": "0"}, tmp_path)
+    out = tmp_path / "shop.asyncapi.json"
+    args = ["contracts", "--project", SHOP_PROJECT_ID, "--asyncapi", "--out", str(out)]
+    summary = cli_json(args, env, tmp_path)
+    document = json.loads(out.read_text())
+    assert summary["channels"] == len(document["channels"])
+    tools = contract_tools(Settings(_env_file=None).toolchain_dir).ensure()
+    schema = json.loads((tools / ASYNCAPI_SCHEMA).read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(document)
+    # every pattern the graph implies is a channel with its handler's receive operation
+    addresses = {c["address"] for c in document["channels"].values()}
+    for spec in shop_specs().values():
+        for pattern in spec.patterns():
+            assert pattern in addresses
+            assert f"{spec.name}.receive.{pattern}" in document["operations"]
+    assert document["operations"]["orders.send.payments.charge"]["action"] == "send"
+    charge = document["components"]["messages"]["payments.charge.request"]["payload"]
+    assert charge["required"] == ["amountCents", "orderId"]
+    assert charge["properties"]["orderId"] == {"type": "string"}
+    assert set(document["servers"]) == {spec.name for spec in shop_specs().values()}
+    # a broken document is refused by the same validator (the check can fail)
+    document["operations"]["orders.send.payments.charge"]["action"] = "publish"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validators.validator_for(schema)(schema).validate(document)
