@@ -12,7 +12,8 @@ import jsonschema
 import pytest
 
 from codegen_tasks.contracts import discover
-from codegen_tasks.contracts.compat import ServiceBundle, plan_checks
+from codegen_tasks.contracts.breaking import OLD_SUFFIX, type_changes, type_checks
+from codegen_tasks.contracts.compat import ServiceBundle, TypedContracts, plan_checks
 from codegen_tasks.contracts.schemas import ASYNCAPI_SCHEMA, contract_tools
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.scaffold import render_service
@@ -20,7 +21,7 @@ from codegen_tasks.settings import Settings
 from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.examples import SHOP_GRAPH, SHOP_PROJECT_ID
-from tests.fixtures.workers import clean_env, cli_json
+from tests.fixtures.workers import clean_env, cli_json, run_cli
 from tests.unit.test_scaffold import shop_specs
 
 pytestmark = pytest.mark.integration
@@ -178,3 +179,70 @@ def test_asyncapi_document_of_the_shop_validates_against_the_official_schema(
     document["operations"]["orders.send.payments.charge"]["action"] = "publish"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validators.validator_for(schema)(schema).validate(document)
+
+
+def test_type_level_breaking_changes_against_the_last_success(checker: TypeScriptChecker) -> None:
+    def bundle(key: str, name: str, files: list[GeneratedFile]) -> ServiceBundle:
+        return ServiceBundle(key, name, files, discover(files))
+
+    dto = "src/orders/dto/crud.dto.ts"
+    orders = replaced(
+        "orders", dto, "  totalCents!: number;", "  totalCents!: number;\n  currency!: string;"
+    )
+    payments = replaced(
+        "payments",
+        "src/payments/dto/payment.dto.ts",
+        "status: 'charged' | 'refunded';",
+        "status: string;",
+    )
+    plan = TypedContracts()
+    bundles: dict[str, list[GeneratedFile]] = {}
+    for name, files in (("orders", orders["orders"]), ("payments", payments["payments"])):
+        old, new = (
+            bundle(name + OLD_SUFFIX, name + OLD_SUFFIX, SHOP[name]),
+            bundle(name, name, files),
+        )
+        plan.checks.extend(type_checks(old, new).checks)
+        bundles |= {old.key: old.files, new.key: new.files}
+    _, extra = checker.check_batch(bundles, plan.sources)
+    changes = type_changes(plan, extra.diagnostics)
+    found = sorted((c.service_name, c.kind, c.pattern) for c in changes)
+    assert found == [
+        ("orders", "request_field_added", "orders.create"),
+        ("payments", "reply_widened", "payments.charge"),
+        ("payments", "reply_widened", "payments.refund"),
+    ]
+    added = next(c for c in changes if c.kind == "request_field_added")
+    assert "'currency'" in added.message and "src/orders/orders.controller.ts" in added.message
+
+
+def test_a_renamed_pattern_in_a_regeneration_is_reported_and_can_fail_the_run(
+    tmp_path: Path,
+) -> None:
+    env = clean_env(
+        CODEGEN_DATABASE_URL=f"sqlite:///{tmp_path}/codegen.db",
+        CODEGEN_STORAGE_URL=f"file://{tmp_path}/bundles",
+        CODEGEN_VALIDATE_TYPESCRIPT="0",
+    )
+    first = cli_json(["generate", str(SHOP_GRAPH)], env, tmp_path)
+    assert first["breakingChanges"] == []  # nothing to compare with
+    graph = json.loads(SHOP_GRAPH.read_text())
+    catalog = next(n for n in graph["graph"]["nodes"] if n["data"]["serviceName"] == "catalog")
+    catalog["data"]["config"]["actions"] = ["create", "findAll", "getOne", "update", "remove"]
+    renamed = tmp_path / "renamed.graph.json"
+    renamed.write_text(json.dumps(graph))
+    failing = env | {"CODEGEN_FAIL_ON_BREAKING": "1"}
+    second = cli_json(["generate", str(renamed)], failing, tmp_path, expect=1)
+    [change] = second["breakingChanges"]
+    assert (change["serviceName"], change["kind"]) == ("catalog", "pattern_renamed")
+    assert (change["pattern"], change["newPattern"]) == ("catalog.findOne", "catalog.getOne")
+    statuses = {s["serviceName"]: s for s in second["services"]}
+    assert statuses["catalog"]["status"] == "failed"
+    assert "breaking contract change" in statuses["catalog"]["error"]
+    assert second["status"] == "partial"
+    # stored with the run: `codegen status` shows the same report, as a table too
+    stored = cli_json(["status", second["runId"]], env, tmp_path)
+    assert stored["breakingChanges"] == second["breakingChanges"]
+    shown = run_cli(["status", second["runId"]], env, tmp_path)
+    table = shown.stdout + shown.stderr  # rich prints tables on the console's stream
+    assert shown.returncode == 0 and "breaking changes" in table and "pattern_renam" in table
