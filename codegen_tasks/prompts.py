@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
+from codegen_tasks.contracts.typetext import CalleeTypes
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.llm.base import ChatMessage
 from codegen_tasks.services import DependencySpec, ServiceSpec
 
-PROMPT_VERSION = "2026-11.2"
+PROMPT_VERSION = "2026-12.1"
 
 SYSTEM_PROMPT = """You are a senior backend engineer who writes production NestJS microservices \
 in TypeScript.
@@ -53,8 +55,23 @@ def _dependency_lines(dep: DependencySpec) -> list[str]:
     return lines
 
 
-def build_service_prompt(spec: ServiceSpec) -> str:
-    """The user prompt for one service: node, dependencies, dependants, project."""
+def _callee_lines(name: str, types: CalleeTypes) -> list[str]:
+    """The exact payload/reply types of a dependency, from its discovered contracts."""
+    lines = [f"  exact message types of {name} (its latest code; use them as they are):"]
+    for p in types.patterns:
+        payload, reply = p.request_type or "(none)", p.response_type or "(none)"
+        what = f"reply {reply}" if p.type == "request" else "event, no reply"
+        lines.append(f"    '{p.pattern}': payload {payload}, {what}")
+    if types.declarations:
+        lines.append("  ```ts\n" + "\n\n".join(types.declarations) + "\n  ```")
+    return lines
+
+
+def build_service_prompt(
+    spec: ServiceSpec, callees: Mapping[str, CalleeTypes] | None = None
+) -> str:
+    """The user prompt for one service: node, dependencies (with the exact message types of
+    the services it calls, when their contracts are known), dependants, project."""
     lines = [
         f"Project: {spec.project_name}",
         f"Service name: {spec.name}",
@@ -66,7 +83,18 @@ def build_service_prompt(spec: ServiceSpec) -> str:
     else:
         lines.append(f"Message patterns to handle: '{spec.name}.health'")
     lines.append("Dependencies (outgoing edges):")
-    deps = [line for dep in spec.dependencies for line in _dependency_lines(dep)]
+    deps = [
+        line
+        for dep in spec.dependencies
+        for line in [
+            *_dependency_lines(dep),
+            *(
+                _callee_lines(dep.name, callees[dep.name])
+                if callees and dep.name in callees
+                else []
+            ),
+        ]
+    ]
     lines += deps or ["- none"]
     lines.append("Called by: " + (", ".join(spec.dependants) or "nobody (entry point)"))
     lines.append("Service spec as JSON:")
@@ -75,10 +103,12 @@ def build_service_prompt(spec: ServiceSpec) -> str:
     return "\n".join(lines)
 
 
-def generation_messages(spec: ServiceSpec) -> list[ChatMessage]:
+def generation_messages(
+    spec: ServiceSpec, callees: Mapping[str, CalleeTypes] | None = None
+) -> list[ChatMessage]:
     return [
         ChatMessage(role="system", content=SYSTEM_PROMPT),
-        ChatMessage(role="user", content=build_service_prompt(spec)),
+        ChatMessage(role="user", content=build_service_prompt(spec, callees)),
     ]
 
 

@@ -10,7 +10,12 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.history.records import GenerationRecord
 from codegen_tasks.messages import ValidationResult
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generate import NodeJob, ask_for_files, store_generation
+from codegen_tasks.pipeline.generate import (
+    NodeJob,
+    ask_for_files,
+    callee_types_of,
+    store_generation,
+)
 from codegen_tasks.prompts import fix_messages, generation_messages
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.settings import BUILTIN_MODEL
@@ -47,7 +52,8 @@ def regenerate_with_errors(
         user_id=generation.user_id,
     )
     started = time.monotonic()
-    messages = fix_messages(generation_messages(spec), files, error_lines(result))
+    base = generation_messages(spec, callee_types_of(deps, job, spec))
+    messages = fix_messages(base, files, error_lines(result))
     try:
         produced = ask_for_files(deps, job, messages, purpose="fix")
     except ResponseFormatError:

@@ -8,6 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from codegen_tasks.contracts.typetext import CalleeTypes, callee_types
 from codegen_tasks.errors import CodegenError, ResponseFormatError
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.history.records import FileEntry, GenerationRecord
@@ -21,9 +22,9 @@ from codegen_tasks.pipeline.snapshots import snapshot_project
 from codegen_tasks.plan import Plan, files_messages, parse_plan, plan_messages
 from codegen_tasks.prompts import PROMPT_VERSION, generation_messages, repair_messages
 from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
-from codegen_tasks.services import ServiceSpec, build_service_spec
+from codegen_tasks.services import ServiceSpec, build_service_spec, called_targets
 from codegen_tasks.settings import BUILTIN_MODEL
-from codegen_tasks.storage.bundles import write_bundle
+from codegen_tasks.storage.bundles import read_bundle, write_bundle
 
 log = logging.getLogger("codegen_tasks.pipeline")
 
@@ -127,13 +128,34 @@ def _plan(deps: Deps, job: NodeJob, spec: ServiceSpec) -> tuple[Plan, Answer]:
     return parse_plan(answer.completion.content), answer
 
 
+def callee_types_of(deps: Deps, job: NodeJob, spec: ServiceSpec) -> dict[str, CalleeTypes]:
+    """The exact message types of the services `spec` calls, from each one's latest
+    successful generation before this run (so a run's prompts do not depend on the order its
+    nodes finish in); services not generated yet are left out."""
+    found: dict[str, CalleeTypes] = {}
+    for dep in called_targets(spec):
+        history = deps.history
+        generation = history.latest_generation(job.project_id, dep.node_id, succeeded=True)
+        if generation is not None and generation.run_id == job.run_id:
+            generation = history.latest_generation(
+                job.project_id, dep.node_id, succeeded=True, before=generation
+            )
+        if generation is None or generation.bundle_uri is None:
+            continue
+        contracts = deps.history.contracts_for(generation.id)
+        if contracts:
+            files = read_bundle(deps.store, generation.bundle_uri)
+            found[dep.name] = callee_types(files, contracts)
+    return found
+
+
 def produce_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
     """The node's files: the built-in scaffold, or the model's (after a file plan in
     multi-step mode)."""
     if job.model == BUILTIN_MODEL:
         return Produced(files=render_service(spec), answered_model=BUILTIN_MODEL, attempts=1)
     if not job.multi_step:
-        return ask_for_files(deps, job, generation_messages(spec))
+        return ask_for_files(deps, job, generation_messages(spec, callee_types_of(deps, job, spec)))
     plan, answer = _plan(deps, job, spec)
     produced = ask_for_files(deps, job, files_messages(spec, plan))
     produced.count(answer)

@@ -21,7 +21,7 @@ from codegen_tasks.scaffold.readme import render_readme
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.settings import BUILTIN_MODEL
 
-SCAFFOLD_VERSION = "1.0.0"
+SCAFFOLD_VERSION = "1.1.0"
 GENERATOR = f"`{BUILTIN_MODEL}` {SCAFFOLD_VERSION}"
 
 __all__ = ["BUILTIN_MODEL", "SCAFFOLD_VERSION", "render_service"]

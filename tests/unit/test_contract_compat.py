@@ -7,9 +7,11 @@ from codegen_tasks.contracts import discover
 from codegen_tasks.contracts.asyncapi import Project, asyncapi_document, payload_types
 from codegen_tasks.contracts.breaking import pattern_changes
 from codegen_tasks.contracts.compat import MODULE, ServiceBundle, apply_typed, plan_checks
+from codegen_tasks.contracts.typetext import callee_types
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.messages import BreakingChange, Contract, RunResult, RunStatus, ValidationResult
+from codegen_tasks.prompts import build_service_prompt
 from codegen_tasks.report.page import render_report
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.scaffold.naming import default_port
@@ -156,3 +158,16 @@ def test_asyncapi_lists_every_graph_pattern_with_send_and_receive_operations() -
     # without schemas the messages carry the discovered type names only
     message = document["components"]["messages"]["payments.charge.request"]
     assert "payload" not in message and message["x-codegen-type"]
+
+
+def test_a_callers_prompt_carries_the_callees_exact_types() -> None:
+    payments = next(b for b in SHOP if b.key == "payments")
+    types = callee_types(payments.files, payments.report.contracts)
+    assert any(d.startswith("export class PaymentsChargeDto {") for d in types.declarations)
+    payment = next(d for d in types.declarations if "interface PaymentsPayment" in d)
+    assert "status: 'charged' | 'refunded';" in payment
+    prompt = build_service_prompt(SPECS["orders"], {"payments": types})
+    assert "exact message types of payments" in prompt
+    assert "'payments.charge': payload PaymentsChargeDto, reply PaymentsPayment" in prompt
+    assert "orderId!: string;" in prompt
+    assert "exact message types" not in build_service_prompt(SPECS["orders"])

@@ -62,9 +62,18 @@ def test_second_run_skips_unchanged_nodes_and_force_regenerates(make_deps: MakeD
     assert len(llm.calls) == SHOP_CODE_NODES
     assert [s.bundle_uri for s in second.services] == [s.bundle_uri for s in first.services]
 
+    # the callers' prompts now carry their callees' discovered types: asked once more
     forced = run_project(deps, payload(force=True))
-    assert all(s.cached and s.status is ServiceStatus.SUCCEEDED for s in forced.services)
-    assert len(llm.calls) == SHOP_CODE_NODES  # answered from the cache
+    callers = {"api-gateway", "orders"}
+    assert {s.service_name for s in forced.services if not s.cached} == callers
+    assert len(llm.calls) == SHOP_CODE_NODES + len(callers)
+    prompts = [m.content for r in llm.calls[SHOP_CODE_NODES:] for m in r.messages]
+    orders = next(text for text in prompts if "Service name: orders" in text)
+    assert "'payments.charge': payload PaymentsChargeDto, reply PaymentsPayment" in orders
+    assert "export class PaymentsChargeDto {" in orders
+    again = run_project(deps, payload(force=True))
+    assert all(s.cached and s.status is ServiceStatus.SUCCEEDED for s in again.services)
+    assert len(llm.calls) == SHOP_CODE_NODES + len(callers)  # answered from the cache
 
 
 def test_a_changed_node_is_the_only_one_regenerated(make_deps: MakeDeps) -> None:
