@@ -20,6 +20,7 @@ from codegen_tasks.messages import (
 from codegen_tasks.pipeline.breaking import report_breaking
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import NodeJob, inputs_hash
+from codegen_tasks.pipeline.typed import typed_check_in_run
 from codegen_tasks.services import build_service_spec
 
 NOT_FINISHED = "the node's task chain ended before the node finished"
@@ -184,7 +185,9 @@ def cancel_run(deps: Deps, run_id: str) -> RunResult:
 
 
 def _close(deps: Deps, run_id: str, unfinished: str, status: RunStatus | None) -> RunResult:
-    report_breaking(deps, run_id)  # compiles: outside the transaction below
+    if deps.history.breaking_changes(run_id) is None:  # first close: compiles, so outside
+        typed_check_in_run(deps, run_id)  # the transaction below, as the report does
+    report_breaking(deps, run_id)
     with deps.history.transaction():  # one transaction, however many nodes
         for node in deps.history.run_nodes(run_id):
             if not node.status.finished:

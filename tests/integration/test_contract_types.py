@@ -11,16 +11,26 @@ from typing import Any
 import jsonschema
 import pytest
 
+from codegen_tasks.cache.memory import MemoryCache
 from codegen_tasks.contracts import discover
 from codegen_tasks.contracts.breaking import OLD_SUFFIX, type_changes, type_checks
 from codegen_tasks.contracts.compat import ServiceBundle, TypedContracts, plan_checks
 from codegen_tasks.contracts.schemas import ASYNCAPI_SCHEMA, contract_tools
 from codegen_tasks.files import GeneratedFile
+from codegen_tasks.history.migrate import make_engine, upgrade
+from codegen_tasks.history.repository import History
+from codegen_tasks.llm.base import CompletionRequest
+from codegen_tasks.llm.memory import ScriptedLLM
+from codegen_tasks.messages import GenerateProjectPayload, RunStatus, ServiceStatus
+from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.settings import Settings
+from codegen_tasks.storage.memory import MemoryStore
+from codegen_tasks.testing.echo import scaffold_answer
 from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.typescript import TypeScriptChecker
-from tests.examples import SHOP_GRAPH, SHOP_PROJECT_ID
+from tests.drive import run_project
+from tests.examples import SHOP_GRAPH, SHOP_PROJECT_ID, shop
 from tests.fixtures.workers import clean_env, cli_json, run_cli
 from tests.unit.test_scaffold import shop_specs
 
@@ -246,3 +256,41 @@ def test_a_renamed_pattern_in_a_regeneration_is_reported_and_can_fail_the_run(
     shown = run_cli(["status", second["runId"]], env, tmp_path)
     table = shown.stdout + shown.stderr  # rich prints tables on the console's stream
     assert shown.returncode == 0 and "breaking changes" in table and "pattern_renam" in table
+
+
+def test_a_run_fails_the_caller_whose_payload_its_callee_does_not_accept(
+    checker: TypeScriptChecker,
+) -> None:
+    def answer(request: CompletionRequest) -> str:
+        body = json.loads(scaffold_answer(request.model_dump()))
+        for file in body["files"]:
+            if file["path"] == "src/clients/payments.client.ts":
+                file["content"] = file["content"].replace("orderId: string;", "orderId: number;", 1)
+        return json.dumps(body)
+
+    engine = make_engine("sqlite://")
+    upgrade(engine)
+    llm = ScriptedLLM(answer)
+    deps = Deps(
+        settings=Settings(_env_file=None, CODEGEN_FEEDBACK_ATTEMPTS=0),  # type: ignore[call-arg]
+        history=History(engine),
+        store=MemoryStore(),
+        cache=MemoryCache(),
+        llm_factory=lambda: llm,
+        typescript=checker,
+    )
+    payload = GenerateProjectPayload(
+        project_id=SHOP_PROJECT_ID, graph=shop(), ai_model="openai/gpt-4o"
+    )
+    result = run_project(deps, payload)
+    statuses = {s.service_name: s for s in result.services}
+    orders = statuses.pop("orders")
+    assert orders.status is ServiceStatus.FAILED
+    assert all(s.status is ServiceStatus.SUCCEEDED for s in statuses.values())
+    assert orders.validation is not None and orders.validation.contract_passed is False
+    assert orders.validation.typescript_passed is True  # each bundle compiles on its own
+    [error] = [e for e in orders.validation.errors if e.level == "contract"]
+    assert error.file == "src/clients/payments.client.ts"
+    assert "'payments.charge'" in error.message and "TS2322" in error.message
+    assert orders.error is not None and "payments.charge" in orders.error
+    assert result.status is RunStatus.PARTIAL
