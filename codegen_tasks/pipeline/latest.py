@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from typing import Any
 
@@ -85,15 +86,20 @@ def validate_project(
             bundles[node.id] = _bundle(deps, project_id, node.id)
         except NotFoundError as exc:
             missing.append({"nodeId": node.id, "serviceName": node.name, "error": exc.message})
+    context = dict(bundles)  # one node's callees come along for the typed contract check
+    for _, target in project.graph.outgoing(node_id) if node_id is not None else []:
+        if target.type.gets_code and target.id not in context:
+            with contextlib.suppress(NotFoundError):
+                context[target.id] = _bundle(deps, project_id, target.id)
     typed = plan_checks(
         [
-            ServiceBundle(node.id, node.name, bundles[node.id][1], discover(bundles[node.id][1]))
+            ServiceBundle(node.id, node.name, context[node.id][1], discover(context[node.id][1]))
             for node in project.graph.code_nodes()
-            if node.id in bundles
+            if node.id in context
         ]
     )
     reports, extra = (
-        deps.typescript.check_batch({k: f for k, (_, f) in bundles.items()}, typed.sources)
+        deps.typescript.check_batch({k: f for k, (_, f) in context.items()}, typed.sources)
         if deps.typescript is not None and bundles
         else ({}, None)
     )
