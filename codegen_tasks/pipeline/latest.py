@@ -9,7 +9,8 @@ from typing import Any
 from codegen_tasks.contracts import called_patterns, contract_levels, discover, discover_contracts
 from codegen_tasks.contracts.asyncapi import Project, asyncapi_document, payload_types
 from codegen_tasks.contracts.compat import ServiceBundle, apply_typed, plan_checks
-from codegen_tasks.errors import NotFoundError, PayloadError
+from codegen_tasks.contracts.schemas import Schema
+from codegen_tasks.errors import NotFoundError, PayloadError, ToolchainError
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.graph import ProjectGraph, parse_graph
 from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
@@ -145,13 +146,18 @@ def asyncapi_latest(deps: Deps, project_id: str) -> dict[str, Any]:
             continue
         bundles.append(ServiceBundle(node.id, node.name, files, discover(files)))
     types = payload_types(bundles)
-    schemas = (
-        deps.payload_schemas.schemas({b.key: b.files for b in bundles}, types)
-        if deps.payload_schemas is not None
-        else {}
-    )
+    schemas: dict[str, Schema | None] = {}
+    missing = "the TypeScript levels are disabled" if deps.payload_schemas is None else None
+    try:
+        if deps.payload_schemas is not None:
+            schemas = deps.payload_schemas.schemas({b.key: b.files for b in bundles}, types)
+    except ToolchainError as exc:
+        missing = exc.message
     info = Project(project.project.id, project.project.name, "", services)
-    return asyncapi_document(info, bundles, types, schemas)
+    document = asyncapi_document(info, bundles, types, schemas)
+    if missing is not None:
+        document["info"]["x-codegen-payload-schemas"] = f"not derived: {missing}"
+    return document
 
 
 def verify_contracts(deps: Deps, project_id: str, node_id: str) -> ContractVerdict:
