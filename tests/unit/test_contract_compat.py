@@ -10,12 +10,22 @@ from codegen_tasks.contracts.compat import MODULE, ServiceBundle, apply_typed, p
 from codegen_tasks.contracts.typetext import callee_types
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import BreakingChange, Contract, RunResult, RunStatus, ValidationResult
+from codegen_tasks.messages import (
+    BreakingChange,
+    Contract,
+    GenerateProjectPayload,
+    RunResult,
+    RunStatus,
+    ValidationResult,
+)
+from codegen_tasks.pipeline.latest import asyncapi_latest
 from codegen_tasks.prompts import build_service_prompt
 from codegen_tasks.report.page import render_report
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.scaffold.naming import default_port
-from tests.examples import shop
+from tests.drive import run_project
+from tests.examples import SHOP_PROJECT_ID, shop
+from tests.unit.conftest import MakeDeps
 from tests.unit.test_scaffold import shop_specs
 
 SPECS = shop_specs()
@@ -171,3 +181,14 @@ def test_a_callers_prompt_carries_the_callees_exact_types() -> None:
     assert "'payments.charge': payload PaymentsChargeDto, reply PaymentsPayment" in prompt
     assert "orderId!: string;" in prompt
     assert "exact message types" not in build_service_prompt(SPECS["orders"])
+
+
+def test_asyncapi_of_a_stored_project_without_the_contract_tools(make_deps: MakeDeps) -> None:
+    deps = make_deps()
+    payload = GenerateProjectPayload(project_id=SHOP_PROJECT_ID, graph=shop(), ai_model="m/x")
+    run_project(deps, payload)
+    document = asyncapi_latest(deps, SHOP_PROJECT_ID)
+    assert "not derived" in document["info"]["x-codegen-payload-schemas"]
+    assert {c["address"] for c in document["channels"].values()} >= {
+        p for spec in SPECS.values() for p in spec.patterns()
+    }
