@@ -130,16 +130,15 @@ def _plan(deps: Deps, job: NodeJob, spec: ServiceSpec) -> tuple[Plan, Answer]:
 
 def callee_types_of(deps: Deps, job: NodeJob, spec: ServiceSpec) -> dict[str, CalleeTypes]:
     """The exact message types of the services `spec` calls, from each one's latest
-    successful generation before this run (so a run's prompts do not depend on the order its
-    nodes finish in); services not generated yet are left out."""
+    successful generation. A callee regenerated in the same run is left out (its contracts
+    are about to change, and a run's prompts must not depend on the order its nodes finish
+    in), as are callees not generated yet."""
+    in_run = {n.node_id: n.status for n in deps.history.run_nodes(job.run_id)}
     found: dict[str, CalleeTypes] = {}
     for dep in called_targets(spec):
-        history = deps.history
-        generation = history.latest_generation(job.project_id, dep.node_id, succeeded=True)
-        if generation is not None and generation.run_id == job.run_id:
-            generation = history.latest_generation(
-                job.project_id, dep.node_id, succeeded=True, before=generation
-            )
+        if in_run.get(dep.node_id, ServiceStatus.SKIPPED) is not ServiceStatus.SKIPPED:
+            continue
+        generation = deps.history.latest_generation(job.project_id, dep.node_id, succeeded=True)
         if generation is None or generation.bundle_uri is None:
             continue
         contracts = deps.history.contracts_for(generation.id)

@@ -62,18 +62,38 @@ def test_second_run_skips_unchanged_nodes_and_force_regenerates(make_deps: MakeD
     assert len(llm.calls) == SHOP_CODE_NODES
     assert [s.bundle_uri for s in second.services] == [s.bundle_uri for s in first.services]
 
-    # the callers' prompts now carry their callees' discovered types: asked once more
     forced = run_project(deps, payload(force=True))
-    callers = {"api-gateway", "orders"}
-    assert {s.service_name for s in forced.services if not s.cached} == callers
-    assert len(llm.calls) == SHOP_CODE_NODES + len(callers)
-    prompts = [m.content for r in llm.calls[SHOP_CODE_NODES:] for m in r.messages]
-    orders = next(text for text in prompts if "Service name: orders" in text)
-    assert "'payments.charge': payload PaymentsChargeDto, reply PaymentsPayment" in orders
-    assert "export class PaymentsChargeDto {" in orders
-    again = run_project(deps, payload(force=True))
-    assert all(s.cached and s.status is ServiceStatus.SUCCEEDED for s in again.services)
-    assert len(llm.calls) == SHOP_CODE_NODES + len(callers)  # answered from the cache
+    assert all(s.cached and s.status is ServiceStatus.SUCCEEDED for s in forced.services)
+    assert len(llm.calls) == SHOP_CODE_NODES  # answered from the cache
+
+
+def test_a_regenerated_callers_prompt_carries_its_unchanged_callees_types(
+    make_deps: MakeDeps,
+) -> None:
+    llm = ScriptedLLM(lambda r: scaffold_answer(r.model_dump()))
+    deps = make_deps(llm)
+    run_project(deps, payload())
+    first_orders = next(
+        m.content for r in llm.calls for m in r.messages if "Service name: orders" in m.content
+    )
+    assert "exact message types" not in first_orders  # nothing discovered yet
+    graph = shop()
+    for node in graph["graph"]["nodes"]:
+        if node["data"]["serviceName"] == "orders":
+            node["data"]["config"]["description"] = "Orders, paid through payments."
+    changed = GenerateProjectPayload(project_id=SHOP_PROJECT_ID, graph=graph, ai_model=MODEL)
+    result = run_project(deps, changed)
+    assert statuses(result)["orders"] is ServiceStatus.SUCCEEDED
+    assert statuses(result)["payments"] is ServiceStatus.SKIPPED
+    prompt = next(
+        m.content
+        for r in llm.calls[SHOP_CODE_NODES:]
+        for m in r.messages
+        if "Service name: orders" in m.content
+    )
+    assert "exact message types of payments" in prompt
+    assert "'payments.charge': payload PaymentsChargeDto, reply PaymentsPayment" in prompt
+    assert "export class PaymentsChargeDto {" in prompt
 
 
 def test_a_changed_node_is_the_only_one_regenerated(make_deps: MakeDeps) -> None:
