@@ -80,7 +80,8 @@ class TypedContracts:
         body: list[str] = []
         for check in self.checks:
             if check.caller.key not in folders or check.callee.key not in folders:
-                self._note(check.caller.key, _warning(check, "its bundle is compiled alone"))
+                why = "a bundle is compiled alone"
+                self._note(check.caller.key, _warning(check.caller, check.callee, check.call, why))
                 continue
             names: list[str] = []
             for ref, key in (
@@ -170,13 +171,14 @@ def _error(check: TypedCheck, message: str) -> Finding:
     )
 
 
-def _warning(check: TypedCheck, why: str) -> Finding:
+def _warning(
+    caller: ServiceBundle, callee: ServiceBundle, call: CalledPattern, why: str
+) -> Finding:
     return Finding(
         level=ValidationLevel.CONTRACT,
-        message=f"'{check.call.pattern}' from {check.caller.name} to {check.callee.name} "
-        f"is not type-checked: {why}",
-        file=check.call.file,
-        line=check.call.line,
+        message=f"'{call.pattern}' from {caller.name} to {callee.name} is not type-checked: {why}",
+        file=call.file,
+        line=call.line,
     )
 
 
@@ -216,15 +218,14 @@ def _add(
     sent: TypedSite,
     handled: TypedSite,
 ) -> None:
-    base = TypedCheck("payload", caller, callee, call, contract, (_NONE, None), (_NONE, None))
     if handled.method is None or sent.method is None:
         why = handled.why if handled.method is None else sent.why
         who = callee.name if handled.method is None else caller.name
-        plan._note(caller.key, _warning(base, f"in {who}, {why}"))
+        plan._note(caller.key, _warning(caller, callee, call, f"in {who}, {why}"))
         return
     if handled.payload is not None:
         if sent.payload is None:
-            plan._note(caller.key, _warning(base, f"in {caller.name}, {sent.why}"))
+            plan._note(caller.key, _warning(caller, callee, call, f"in {caller.name}, {sent.why}"))
         else:
             plan.checks.append(
                 TypedCheck(
@@ -243,9 +244,6 @@ def _add(
                 "reply", caller, callee, call, contract, (sent.method, None), (handled.method, None)
             )
         )
-
-
-_NONE = MethodRef("", "", "")
 
 
 def apply_typed(result: ValidationResult, found: LevelFindings | None) -> ValidationResult:
