@@ -111,9 +111,17 @@ class TypedContracts:
                 found[line] = (check, self._readable(message))
         return [found[line] for line in sorted(found)]
 
-    def findings(self, diagnostics: list[tuple[str, int, str]]) -> dict[str, LevelFindings]:
-        """Errors (one per failing check) and notes, keyed by the caller's bundle."""
+    def findings(
+        self, diagnostics: list[tuple[str, int, str]], skipped: str | None = None
+    ) -> dict[str, LevelFindings]:
+        """Errors (one per failing check) and notes, keyed by the caller's bundle; with
+        `skipped` (the module was not type-checked) every check is a note saying why."""
         out = {key: LevelFindings(warnings=list(notes)) for key, notes in self.notes.items()}
+        if skipped is not None:
+            for c in self.checks:
+                note = _warning(c.caller, c.callee, c.call, f"{c.kind} unchecked, {skipped}")
+                out.setdefault(c.caller.key, LevelFindings()).warnings.append(note)
+            return out
         for check, message in self.failures(diagnostics):
             out.setdefault(check.caller.key, LevelFindings()).errors.append(_error(check, message))
         return out

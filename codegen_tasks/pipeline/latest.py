@@ -104,7 +104,7 @@ def validate_project(
         if deps.typescript is not None and bundles
         else ({}, None)
     )
-    typed_findings = typed.findings(extra.diagnostics) if extra is not None else {}
+    typed_findings = typed.findings(extra.diagnostics, extra.skipped) if extra else {}
     out: list[dict[str, Any]] = []
     for node in nodes:
         if node.id not in bundles:

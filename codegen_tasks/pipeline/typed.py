@@ -38,7 +38,7 @@ def typed_check_in_run(deps: Deps, run_id: str) -> None:
     if not any(c.caller.key in fresh for c in plan.checks):
         return
     _, extra = deps.typescript.check_batch({b.key: b.files for b in bundles}, plan.sources)
-    for key, found in plan.findings(extra.diagnostics).items():
+    for key, found in plan.findings(extra.diagnostics, extra.skipped).items():
         if key not in fresh or not (found.errors or found.warnings):
             continue
         generation = generations[key]

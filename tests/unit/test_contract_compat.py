@@ -192,3 +192,12 @@ def test_asyncapi_of_a_stored_project_without_the_contract_tools(make_deps: Make
     assert {c["address"] for c in document["channels"].values()} >= {
         p for spec in SPECS.values() for p in spec.patterns()
     }
+
+
+def test_a_batch_that_was_not_type_checked_leaves_notes_not_verdicts() -> None:
+    plan = plan_checks(SHOP)
+    plan.sources(FOLDERS)
+    found = plan.findings([], "a syntax error kept tsc from type-checking")
+    assert set(found) == {"orders", "api-gateway"}
+    assert all(not f.errors and f.warnings for f in found.values())
+    assert "payload unchecked, a syntax error" in found["orders"].warnings[0].message
