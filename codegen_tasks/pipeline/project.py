@@ -185,15 +185,15 @@ def cancel_run(deps: Deps, run_id: str) -> RunResult:
 
 
 def _close(deps: Deps, run_id: str, unfinished: str, status: RunStatus | None) -> RunResult:
-    if deps.history.breaking_changes(run_id) is None:  # first close: compiles, so outside
-        typed_check_in_run(deps, run_id)  # the transaction below, as the report does
-    report_breaking(deps, run_id)
     with deps.history.transaction():  # one transaction, however many nodes
         for node in deps.history.run_nodes(run_id):
             if not node.status.finished:
                 deps.history.set_node(
                     run_id, node.node_id, ServiceStatus.FAILED, deps.clock(), error=unfinished
                 )
+        if deps.history.breaking_changes(run_id) is None:  # the run's first close
+            typed_check_in_run(deps, run_id)
+        report_breaking(deps, run_id)
         result = run_result(deps, run_id)
         status = status or run_status(result.services)
         deps.history.finish_run(run_id, status.value, deps.clock())
