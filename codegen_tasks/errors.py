@@ -155,6 +155,18 @@ class ToolchainError(CodegenError):
     code = "toolchain_unavailable"
 
 
+class SandboxError(CodegenError):
+    """No sandbox can be made (or started) for running generated code."""
+
+    code = "sandbox_unavailable"
+
+
+class CheckDatabaseError(CodegenError):
+    """The throwaway database of a runtime check could not be created, migrated or dropped."""
+
+    code = "check_database_error"
+
+
 class NodeError(CodegenError):
     """A failure while working on one graph node."""
 

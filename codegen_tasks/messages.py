@@ -107,6 +107,7 @@ class ValidationLevel(StrEnum):
     BUILD = "build"
     HEALTH_CHECK = "health_check"
     CONTRACT_DISCOVERY = "contract_discovery"
+    RUNTIME = "runtime"
 
 
 class Finding(Message):
@@ -136,6 +137,7 @@ class ValidationResult(Message):
     build_passed: bool | None = None
     health_check_passed: bool | None = None
     contract_discovery_passed: bool | None = None
+    runtime_passed: bool | None = None
     errors: list[Finding] = Field(default_factory=list)
     warnings: list[Finding] = Field(default_factory=list)
 
@@ -149,6 +151,7 @@ class ValidationResult(Message):
             self.build_passed,
             self.health_check_passed,
             self.contract_discovery_passed,
+            self.runtime_passed,
         )
         return all(level is not False for level in levels)
 

@@ -78,6 +78,20 @@ class Settings(BaseSettings):
     strict_typescript: bool = Field(default=False, alias="CODEGEN_STRICT_TYPESCRIPT")
     # A breaking contract change against the last successful contracts fails its service.
     fail_on_breaking: bool = Field(default=False, alias="CODEGEN_FAIL_ON_BREAKING")
+    # The runtime check: boot each built service in a sandbox, health and handlers over TCP.
+    runtime_check: bool = Field(default=True, alias="CODEGEN_RUNTIME_CHECK")
+    check_database_url: str | None = Field(default=None, alias="CODEGEN_CHECK_DATABASE_URL")
+    runtime_allow_unsandboxed: bool = Field(
+        default=False, alias="CODEGEN_RUNTIME_ALLOW_UNSANDBOXED"
+    )
+    runtime_timeout_s: float = Field(default=90.0, gt=0, alias="CODEGEN_RUNTIME_TIMEOUT_S")
+    runtime_boot_timeout_s: float = Field(
+        default=20.0, gt=0, alias="CODEGEN_RUNTIME_BOOT_TIMEOUT_S"
+    )
+    runtime_call_timeout_s: float = Field(default=5.0, gt=0, alias="CODEGEN_RUNTIME_CALL_TIMEOUT_S")
+    runtime_cpu_s: int = Field(default=60, ge=1, alias="CODEGEN_RUNTIME_CPU_S")
+    runtime_memory_mb: int = Field(default=4096, ge=256, alias="CODEGEN_RUNTIME_MEMORY_MB")
+    runtime_concurrency: int = Field(default=2, ge=1, alias="CODEGEN_RUNTIME_CONCURRENCY")
     # Model calls in flight per worker process, and per-model call rates ("60/m"; "*" = any).
     llm_concurrency: int = Field(default=16, ge=1, alias="CODEGEN_LLM_CONCURRENCY")
     model_rate_limits: dict[str, str] = Field(

@@ -129,6 +129,7 @@ class ResultStore(SessionStore):
                     "build_passed": row.build_passed,
                     "health_check_passed": row.health_check_passed,
                     "contract_discovery_passed": row.contract_discovery_passed,
+                    "runtime_passed": row.runtime_passed,
                     "errors": row.errors,
                     "warnings": row.warnings,
                 }

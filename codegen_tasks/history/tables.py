@@ -113,6 +113,7 @@ class ValidationRow(Base):
     build_passed: Mapped[bool | None] = mapped_column(Boolean)
     health_check_passed: Mapped[bool | None] = mapped_column(Boolean)
     contract_discovery_passed: Mapped[bool | None] = mapped_column(Boolean)
+    runtime_passed: Mapped[bool | None] = mapped_column(Boolean)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+
 from codegen_tasks.contracts import ContractLevels, contract_levels, discover_contracts
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
@@ -17,6 +20,7 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.feedback import regenerate_with_errors
 from codegen_tasks.pipeline.generate import load_spec
 from codegen_tasks.pipeline.review import describe_contracts, with_review
+from codegen_tasks.runtime import RuntimeReport
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.storage.bundles import read_bundle
 from codegen_tasks.validation.structural import structural_check
@@ -28,8 +32,10 @@ def combine(
     files: list[GeneratedFile],
     ts: TypeScriptReport | None,
     levels: ContractLevels | None = None,
+    runtime: RuntimeReport | None = None,
 ) -> ValidationResult:
-    """The six levels from the deterministic checks; a level not run stays None."""
+    """The seven levels from the deterministic checks; a level not run stays None.
+    health_check needs the static handler and, when the service was run, its live answer."""
     structural = structural_check(files)
     levels = levels or contract_levels(spec, files)
     warnings = [*structural.warnings, *levels.warnings]
@@ -45,14 +51,22 @@ def combine(
         ts_passed, build_passed = not ts.typescript, not ts.build
         ts_errors = [*ts.typescript, *ts.build]
         warnings += ts.warnings
+    health_passed, runtime_passed = levels.health_check_passed, None
+    runtime_errors: list[Finding] = []
+    if runtime is not None:
+        health_passed = health_passed and runtime.health_passed is not False
+        runtime_passed = runtime.runtime_passed
+        runtime_errors = [*runtime.health, *runtime.runtime]
+        warnings += runtime.warnings
     return ValidationResult(
         structural_passed=structural.passed,
         contract_passed=levels.contract_passed,
         typescript_passed=ts_passed,
         build_passed=build_passed,
-        health_check_passed=levels.health_check_passed,
+        health_check_passed=health_passed,
         contract_discovery_passed=levels.contract_discovery_passed,
-        errors=[*structural.errors, *ts_errors, *levels.errors],
+        runtime_passed=runtime_passed,
+        errors=[*structural.errors, *ts_errors, *levels.errors, *runtime_errors],
         warnings=warnings,
     )
 
@@ -69,7 +83,38 @@ def validate_files(
     """The validation result and the contracts its discovery found (kept, not redone)."""
     report = deps.typescript.check(files) if deps.typescript is not None else None
     levels = contract_levels(spec, files)
-    return combine(spec, files, report, levels), levels.contracts.contracts
+    runtime = run_check(deps, spec, files, report, levels)
+    return combine(spec, files, report, levels, runtime), levels.contracts.contracts
+
+
+def run_check(
+    deps: Deps,
+    spec: ServiceSpec,
+    files: list[GeneratedFile],
+    ts: TypeScriptReport | None,
+    levels: ContractLevels,
+) -> RuntimeReport | None:
+    """The runtime check, for bundles that built; None when it is off or cannot apply."""
+    if deps.runtime is None or ts is None or ts.build_passed is not True:
+        return None
+    return deps.runtime.check(spec, files, levels.contracts.contracts)
+
+
+def check_many(
+    deps: Deps,
+    bundles: Mapping[str, tuple[ServiceSpec, list[GeneratedFile]]],
+    reports: Mapping[str, TypeScriptReport],
+) -> dict[str, tuple[ContractLevels, RuntimeReport | None]]:
+    """Contract levels and runtime checks of several bundles, booted in parallel up to
+    CODEGEN_RUNTIME_CONCURRENCY at a time."""
+
+    def one(key: str) -> tuple[ContractLevels, RuntimeReport | None]:
+        spec, files = bundles[key]
+        levels = contract_levels(spec, files)
+        return levels, run_check(deps, spec, files, reports.get(key), levels)
+
+    with ThreadPoolExecutor(max_workers=deps.settings.runtime_concurrency) as pool:
+        return dict(zip(bundles, pool.map(one, bundles), strict=True))
 
 
 def summary(result: ValidationResult) -> str:

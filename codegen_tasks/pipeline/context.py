@@ -14,6 +14,7 @@ from codegen_tasks.errors import LLMConfigError
 from codegen_tasks.history.migrate import open_history
 from codegen_tasks.history.repository import History
 from codegen_tasks.llm.base import LLMClient
+from codegen_tasks.runtime import RuntimeChecker
 from codegen_tasks.settings import Settings
 from codegen_tasks.storage import store_from_url
 from codegen_tasks.storage.base import ObjectStore
@@ -39,6 +40,7 @@ class Deps:
     llm_factory: Callable[[], LLMClient]
     typescript: BundleChecker | None = None
     payload_schemas: PayloadSchemas | None = None  # JSON Schemas of message types (AsyncAPI)
+    runtime: RuntimeChecker | None = None
     clock: Callable[[], datetime] = utc_now
     ids: Callable[[], str] = new_id
     _llm: LLMClient | None = field(default=None, init=False, repr=False)
@@ -78,4 +80,7 @@ class Deps:
             llm_factory=llm_factory,
             typescript=checker,
             payload_schemas=schemas,
+            runtime=RuntimeChecker.from_settings(settings)
+            if checker is not None and settings.runtime_check
+            else None,
         )

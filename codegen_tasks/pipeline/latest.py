@@ -23,7 +23,7 @@ from codegen_tasks.messages import (
     ValidationResult,
 )
 from codegen_tasks.pipeline.ask import CallContext
-from codegen_tasks.pipeline.check import combine
+from codegen_tasks.pipeline.check import check_many, combine
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.review import with_review
 from codegen_tasks.scaffold.naming import default_port
@@ -105,14 +105,20 @@ def validate_project(
         else ({}, None)
     )
     typed_findings = typed.findings(extra.diagnostics, extra.skipped) if extra else {}
+    specs = {
+        key: (build_service_spec(project.graph, key, project.project.name), files)
+        for key, (_, files) in bundles.items()
+    }
+    checked = check_many(deps, specs, reports)
     out: list[dict[str, Any]] = []
     for node in nodes:
         if node.id not in bundles:
             continue
         generation, files = bundles[node.id]
-        spec = build_service_spec(project.graph, node.id, project.project.name)
+        spec = specs[node.id][0]
+        levels, runtime = checked[node.id]
         result = apply_typed(
-            combine(spec, files, reports.get(node.id)), typed_findings.get(node.id)
+            combine(spec, files, reports.get(node.id), levels, runtime), typed_findings.get(node.id)
         )
         if ai_review:
             ctx = CallContext(None, project_id, node.id, generation.user_id, "review")

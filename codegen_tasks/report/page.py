@@ -19,6 +19,7 @@ LEVELS = (
     ("build", "build_passed"),
     ("health check", "health_check_passed"),
     ("contract discovery", "contract_discovery_passed"),
+    ("runtime", "runtime_passed"),
 )
 
 

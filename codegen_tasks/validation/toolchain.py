@@ -79,6 +79,15 @@ def manifest_hash(text: str | None = None) -> str:
     return hashlib.sha256(manifest.encode("utf-8")).hexdigest()[:16]
 
 
+def install_manifest_text(text: str) -> str:
+    """What npm installs: the manifest's packages and its runtime-only ones (the runtime
+    check runs services with these node_modules)."""
+    manifest = json.loads(text)
+    runtime = _str_map(manifest.get("codegenRuntimeOnly"))
+    dependencies = {**_str_map(manifest.get("dependencies")), **runtime}
+    return json.dumps({**manifest, "dependencies": dependencies}, indent=2) + "\n"
+
+
 class Toolchain:
     """The installed toolchain under `root`; `ensure()` installs it on first use.
 
@@ -151,7 +160,9 @@ class Toolchain:
             shutil.rmtree(self.install_dir, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self.root))
         try:
-            (staging / "package.json").write_text(self.manifest, encoding="utf-8")
+            (staging / "package.json").write_text(
+                install_manifest_text(self.manifest), encoding="utf-8"
+            )
             _run_npm(npm, staging, self.install_timeout_s)
             if not (staging / self.ready_file).is_file():
                 raise ToolchainError(

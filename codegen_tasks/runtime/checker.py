@@ -1,0 +1,261 @@
+"""The runtime check of one bundle: build it, boot it in a sandbox beside the probe, judge.
+
+I/O edge: a scratch copy, tsc (emit only; the typescript level already type-checked), the
+throwaway databases and the sandbox. Everything it decides is in `plan` and `judge`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from codegen_tasks.errors import CheckDatabaseError, SandboxError, ToolchainError, UnsafePathError
+from codegen_tasks.files import GeneratedFile, check_path
+from codegen_tasks.messages import Contract, Finding, ValidationLevel
+from codegen_tasks.runtime.databases import SOCKET_INSIDE, PostgresThrowaways
+from codegen_tasks.runtime.judge import judge
+from codegen_tasks.runtime.plan import ProbePlan, build_plan
+from codegen_tasks.runtime.report import RuntimeReport, Transcript
+from codegen_tasks.runtime.sandbox import Job, Limits, Sandbox, make_sandbox
+from codegen_tasks.scaffold.naming import database_url_env
+from codegen_tasks.services import SQL_DATABASE_TYPES, ServiceSpec
+from codegen_tasks.settings import Settings
+from codegen_tasks.validation.toolchain import Toolchain
+from codegen_tasks.validation.typescript import COMPILER_OPTIONS
+
+ENTRY = "dist/main.js"
+BUILD_CONFIG = "tsconfig.runtime.json"
+BUILD_TIMEOUT_S = 120.0
+_NOT_COPIED = ("package.json", "package-lock.json", "tsconfig.json")
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    boot_timeout_s: float = 20.0
+    call_timeout_s: float = 5.0
+    limits: Limits = field(default_factory=lambda: Limits(wall_s=90.0, cpu_s=60, memory_mb=4096))
+    allow_unsandboxed: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RuntimeConfig:
+        return cls(
+            boot_timeout_s=settings.runtime_boot_timeout_s,
+            call_timeout_s=settings.runtime_call_timeout_s,
+            limits=Limits(
+                wall_s=settings.runtime_timeout_s,
+                cpu_s=settings.runtime_cpu_s,
+                memory_mb=settings.runtime_memory_mb,
+            ),
+            allow_unsandboxed=settings.runtime_allow_unsandboxed,
+        )
+
+
+def _warning(message: str) -> Finding:
+    return Finding(level=ValidationLevel.RUNTIME, message=message)
+
+
+def skipped(reason: str) -> RuntimeReport:
+    return RuntimeReport(skipped=reason, warnings=[_warning(f"runtime check skipped: {reason}")])
+
+
+class RuntimeChecker:
+    def __init__(
+        self,
+        toolchain: Toolchain,
+        config: RuntimeConfig | None = None,
+        *,
+        databases: PostgresThrowaways | None = None,
+        work_root: Path | None = None,
+    ) -> None:
+        self.toolchain = toolchain
+        self.config = config or RuntimeConfig()
+        self.databases = databases
+        self.work_root = work_root
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RuntimeChecker:
+        url = settings.check_database_url
+        return cls(
+            Toolchain(settings.toolchain_dir),
+            RuntimeConfig.from_settings(settings),
+            databases=PostgresThrowaways(url) if url else None,
+        )
+
+    def check(
+        self, spec: ServiceSpec, files: list[GeneratedFile], contracts: list[Contract]
+    ) -> RuntimeReport:
+        sandbox = make_sandbox(self.config.allow_unsandboxed)
+        if isinstance(sandbox, str):
+            return skipped(sandbox)
+        try:
+            self.toolchain.ensure()
+        except ToolchainError as exc:
+            return skipped(exc.message)
+        plan = build_plan(spec, files, contracts)
+        with tempfile.TemporaryDirectory(prefix="codegen-run-", dir=self.work_root) as tmp:
+            scratch = Path(tmp)
+            problem = self._build(scratch, files)
+            if problem is not None:
+                failed = Finding(level=ValidationLevel.HEALTH_CHECK, message=problem)
+                return RuntimeReport(health=[failed])
+            try:
+                return self._run(sandbox, scratch, spec, files, plan)
+            except SandboxError as exc:
+                return skipped(exc.message)
+
+    def _build(self, scratch: Path, files: list[GeneratedFile]) -> str | None:
+        """Write the scratch copy and emit its JavaScript; a problem, or None."""
+        app = scratch / "app"
+        app.mkdir()
+        for file in files:
+            try:
+                path = check_path(file.path)
+            except UnsafePathError:
+                continue
+            if path in _NOT_COPIED or "node_modules" in path.split("/"):
+                continue
+            target = app / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(file.content, encoding="utf-8")
+        (scratch / "node_modules").symlink_to(self.toolchain.node_modules, target_is_directory=True)
+        options = {**COMPILER_OPTIONS, "rootDir": "app/src", "outDir": "app/dist", "noCheck": True}
+        config = {"compilerOptions": options, "include": ["app/src/**/*.ts"]}
+        (scratch / BUILD_CONFIG).write_text(json.dumps(config), encoding="utf-8")
+        try:
+            proc = subprocess.run(
+                [*self.toolchain.tsc_command(), "-p", BUILD_CONFIG, "--pretty", "false"],
+                cwd=scratch,
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT_S,
+                check=False,
+            )
+        except (subprocess.TimeoutExpired, OSError, ToolchainError) as exc:
+            return f"the service could not be built to run it: {exc}"
+        if not (app / ENTRY).is_file():
+            said = (proc.stdout + proc.stderr).strip()[-800:]
+            return f"the build emitted no {ENTRY} (is there a src/main.ts?) {said}".strip()
+        return None
+
+    def _run(
+        self,
+        sandbox: Sandbox,
+        scratch: Path,
+        spec: ServiceSpec,
+        files: list[GeneratedFile],
+        plan: ProbePlan,
+    ) -> RuntimeReport:
+        if not sandbox.isolated:
+            plan = plan.model_copy(update=_free_ports(plan))
+        env = {"NODE_ENV": "production", "NO_COLOR": "1", "PORT": str(plan.tcp_port)}
+        if plan.http_port is not None:
+            env["HTTP_PORT"] = str(plan.http_port)
+        warnings: list[Finding] = []
+        problems: list[Finding] = []
+        with contextlib.ExitStack() as stack:
+            sockets = self._databases(stack, sandbox, spec, files, env, warnings, problems)
+            self._write_probe(scratch, sandbox, plan, env)
+            job = Job(scratch, self.toolchain.node_modules, self.config.limits, sockets)
+            outcome = sandbox.run(job)
+        transcript = _transcript(outcome.stdout, outcome.stderr)
+        report = judge(
+            plan,
+            transcript,
+            boot_timeout_s=self.config.boot_timeout_s,
+            call_timeout_s=self.config.call_timeout_s,
+            seconds=outcome.seconds,
+        )
+        runtime = [*problems, *report.runtime]
+        if outcome.timed_out:
+            limit = self.config.limits.wall_s
+            text = f"the check passed its wall-clock limit of {limit:g}s; every process was killed"
+            runtime.append(Finding(level=ValidationLevel.RUNTIME, message=text))
+        if not sandbox.isolated:
+            warnings.append(_warning("runtime check ran UNSANDBOXED (operator setting)"))
+        return report.model_copy(
+            update={"runtime": runtime, "warnings": [*report.warnings, *warnings]}
+        )
+
+    def _databases(
+        self,
+        stack: contextlib.ExitStack,
+        sandbox: Sandbox,
+        spec: ServiceSpec,
+        files: list[GeneratedFile],
+        env: dict[str, str],
+        warnings: list[Finding],
+        problems: list[Finding],
+    ) -> dict[str, Path]:
+        """A throwaway database per SQL dependency (env set, migrations applied)."""
+        sockets: dict[str, Path] = {}
+        for dep in spec.dependencies:
+            if dep.kind != "database":
+                continue
+            kind = (dep.database_type or "").lower()
+            if kind != "postgresql" or self.databases is None:
+                why = "no check server for it" if kind in SQL_DATABASE_TYPES else "not supported"
+                what = "CODEGEN_CHECK_DATABASE_URL is unset" if kind == "postgresql" else why
+                warnings.append(
+                    _warning(f"database {dep.name} ({kind or 'unknown'}) not exercised: {what}")
+                )
+                continue
+            try:
+                made = stack.enter_context(self.databases.database())
+                self.databases.migrate(made, files)
+            except CheckDatabaseError as exc:
+                where = exc.data.get("file")
+                problems.append(
+                    Finding(
+                        level=ValidationLevel.RUNTIME,
+                        message=f"database {dep.name}: {exc.message}",
+                        file=where if isinstance(where, str) else None,
+                    )
+                )
+                continue
+            sockets[SOCKET_INSIDE] = made.socket_dir
+            inside = sandbox.socket_dir(SOCKET_INSIDE, made.socket_dir)
+            env[database_url_env(dep.name)] = made.url(inside)
+        return sockets
+
+    def _write_probe(
+        self, scratch: Path, sandbox: Sandbox, plan: ProbePlan, env: dict[str, str]
+    ) -> None:
+        probe = scratch / "probe"
+        probe.mkdir()
+        source = resources.files("codegen_tasks.runtime").joinpath("probe.js")
+        (probe / "probe.js").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        document = {
+            **plan.wire(),
+            "appDir": sandbox.app_dir(scratch),
+            "command": [ENTRY],
+            "env": {**env, "PATH": "/usr/local/bin:/usr/bin:/bin"},
+            "bootTimeoutMs": int(self.config.boot_timeout_s * 1000),
+            "callTimeoutMs": int(self.config.call_timeout_s * 1000),
+        }
+        (probe / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def _transcript(stdout: str, stderr: str) -> Transcript:
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    try:
+        return Transcript.model_validate(json.loads(lines[-1]))
+    except (IndexError, ValueError):
+        tail = (stderr or stdout).strip()[-800:] or "no output"
+        return Transcript(probe_error=f"the probe printed no transcript: {tail}")
+
+
+def _free_ports(plan: ProbePlan) -> dict[str, int | None]:
+    """Unsandboxed runs share the host's network: ports the OS says are free."""
+
+    def free() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+            return port
+
+    return {"tcp_port": free(), "http_port": free() if plan.http_port is not None else None}

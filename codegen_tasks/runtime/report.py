@@ -1,0 +1,75 @@
+"""The probe's transcript and the runtime check's report (the health_check and runtime levels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import JsonValue as Json
+
+from codegen_tasks.messages import Finding, Message
+
+
+class Exit(Message):
+    code: int | None = None
+    signal: str | None = None
+
+
+class StepRecord(Message):
+    """What one sent message got back: a reply, an error (the RPC `err`), or a timeout."""
+
+    name: str
+    pattern: str
+    data: dict[str, Json] = Field(default_factory=dict)
+    reply: Any = None
+    error: Any = None
+    timed_out: bool = False
+    ms: int = 0
+    alive: bool = True
+
+
+class HttpHealth(Message):
+    status: int
+    body: str = ""
+    error: str | None = None
+
+
+class Transcript(Message):
+    """The probe's output (camelCase JSON on its stdout)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    listening: bool = False
+    boot_ms: int = 0
+    steps: list[StepRecord] = Field(default_factory=list)
+    http: HttpHealth | None = None
+    exited: Exit | None = None
+    stdout: str = ""
+    stderr: str = ""
+    probe_error: str | None = None
+
+
+class RuntimeReport(BaseModel):
+    """Findings of the health_check (booted and answered) and runtime (handlers) levels.
+
+    `skipped` says why the service was not run; `runtime_passed` is None when the handlers
+    were not exercised (skipped, or the service never answered its health check)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    health: list[Finding] = Field(default_factory=list)
+    runtime: list[Finding] = Field(default_factory=list)
+    warnings: list[Finding] = Field(default_factory=list)
+    skipped: str | None = None
+    exercised: bool = False
+    seconds: float = 0.0
+
+    @property
+    def health_passed(self) -> bool | None:
+        return None if self.skipped else not self.health
+
+    @property
+    def runtime_passed(self) -> bool | None:
+        if self.skipped or not self.exercised:
+            return None
+        return not self.runtime
