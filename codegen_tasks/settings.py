@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     )
     runtime_call_timeout_s: float = Field(default=5.0, gt=0, alias="CODEGEN_RUNTIME_CALL_TIMEOUT_S")
     runtime_cpu_s: int = Field(default=60, ge=1, alias="CODEGEN_RUNTIME_CPU_S")
-    runtime_memory_mb: int = Field(default=4096, ge=256, alias="CODEGEN_RUNTIME_MEMORY_MB")
+    runtime_memory_mb: int = Field(default=1024, ge=256, alias="CODEGEN_RUNTIME_MEMORY_MB")
     runtime_concurrency: int = Field(default=2, ge=1, alias="CODEGEN_RUNTIME_CONCURRENCY")
     # Model calls in flight per worker process, and per-model call rates ("60/m"; "*" = any).
     llm_concurrency: int = Field(default=16, ge=1, alias="CODEGEN_LLM_CONCURRENCY")

@@ -20,7 +20,7 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.feedback import regenerate_with_errors
 from codegen_tasks.pipeline.generate import load_spec
 from codegen_tasks.pipeline.review import describe_contracts, with_review
-from codegen_tasks.runtime import RuntimeReport
+from codegen_tasks.runtime import RuntimeChecker, RuntimeReport
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.storage.bundles import read_bundle
 from codegen_tasks.validation.structural import structural_check
@@ -83,27 +83,28 @@ def validate_files(
     """The validation result and the contracts its discovery found (kept, not redone)."""
     report = deps.typescript.check(files) if deps.typescript is not None else None
     levels = contract_levels(spec, files)
-    runtime = run_check(deps, spec, files, report, levels)
+    runtime = run_check(deps.runtime, spec, files, report, levels)
     return combine(spec, files, report, levels, runtime), levels.contracts.contracts
 
 
 def run_check(
-    deps: Deps,
+    checker: RuntimeChecker | None,
     spec: ServiceSpec,
     files: list[GeneratedFile],
     ts: TypeScriptReport | None,
     levels: ContractLevels,
 ) -> RuntimeReport | None:
     """The runtime check, for bundles that built; None when it is off or cannot apply."""
-    if deps.runtime is None or ts is None or ts.build_passed is not True:
+    if checker is None or ts is None or ts.build_passed is not True:
         return None
-    return deps.runtime.check(spec, files, levels.contracts.contracts)
+    return checker.check(spec, files, levels.contracts.contracts, ts.javascript)
 
 
 def check_many(
-    deps: Deps,
+    checker: RuntimeChecker | None,
     bundles: Mapping[str, tuple[ServiceSpec, list[GeneratedFile]]],
     reports: Mapping[str, TypeScriptReport],
+    concurrency: int,
 ) -> dict[str, tuple[ContractLevels, RuntimeReport | None]]:
     """Contract levels and runtime checks of several bundles, booted in parallel up to
     CODEGEN_RUNTIME_CONCURRENCY at a time."""
@@ -111,9 +112,9 @@ def check_many(
     def one(key: str) -> tuple[ContractLevels, RuntimeReport | None]:
         spec, files = bundles[key]
         levels = contract_levels(spec, files)
-        return levels, run_check(deps, spec, files, reports.get(key), levels)
+        return levels, run_check(checker, spec, files, reports.get(key), levels)
 
-    with ThreadPoolExecutor(max_workers=deps.settings.runtime_concurrency) as pool:
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return dict(zip(bundles, pool.map(one, bundles), strict=True))
 
 

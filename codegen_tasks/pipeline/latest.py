@@ -109,7 +109,7 @@ def validate_project(
         key: (build_service_spec(project.graph, key, project.project.name), files)
         for key, (_, files) in bundles.items()
     }
-    checked = check_many(deps, specs, reports)
+    checked = check_many(deps.runtime, specs, reports, deps.settings.runtime_concurrency)
     out: list[dict[str, Any]] = []
     for node in nodes:
         if node.id not in bundles:

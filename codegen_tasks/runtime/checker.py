@@ -8,8 +8,8 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -26,11 +26,9 @@ from codegen_tasks.scaffold.naming import database_url_env
 from codegen_tasks.services import SQL_DATABASE_TYPES, ServiceSpec
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation.toolchain import Toolchain
-from codegen_tasks.validation.typescript import COMPILER_OPTIONS
+from codegen_tasks.validation.typescript import TypeScriptChecker
 
 ENTRY = "dist/main.js"
-BUILD_CONFIG = "tsconfig.runtime.json"
-BUILD_TIMEOUT_S = 120.0
 _NOT_COPIED = ("package.json", "package-lock.json", "tsconfig.json")
 
 
@@ -38,7 +36,7 @@ _NOT_COPIED = ("package.json", "package-lock.json", "tsconfig.json")
 class RuntimeConfig:
     boot_timeout_s: float = 20.0
     call_timeout_s: float = 5.0
-    limits: Limits = field(default_factory=lambda: Limits(wall_s=90.0, cpu_s=60, memory_mb=4096))
+    limits: Limits = field(default_factory=lambda: Limits(wall_s=90.0, cpu_s=60, memory_mb=1024))
     allow_unsandboxed: bool = False
 
     @classmethod
@@ -87,8 +85,14 @@ class RuntimeChecker:
         )
 
     def check(
-        self, spec: ServiceSpec, files: list[GeneratedFile], contracts: list[Contract]
+        self,
+        spec: ServiceSpec,
+        files: list[GeneratedFile],
+        contracts: list[Contract],
+        javascript: Mapping[str, str] | None = None,
     ) -> RuntimeReport:
+        """Run the bundle: `javascript` is the build level's output (`src/main.js` → text);
+        without it the bundle is compiled here (emit only)."""
         sandbox = make_sandbox(self.config.allow_unsandboxed)
         if isinstance(sandbox, str):
             return skipped(sandbox)
@@ -99,7 +103,13 @@ class RuntimeChecker:
         plan = build_plan(spec, files, contracts)
         with tempfile.TemporaryDirectory(prefix="codegen-run-", dir=self.work_root) as tmp:
             scratch = Path(tmp)
-            problem = self._build(scratch, files)
+            if not javascript:  # not from the build level: compiled here, the same way
+                javascript = (
+                    TypeScriptChecker(self.toolchain, work_root=self.work_root)
+                    .check(files)
+                    .javascript
+                )
+            problem = self._build(scratch, files, javascript)
             if problem is not None:
                 failed = Finding(level=ValidationLevel.HEALTH_CHECK, message=problem)
                 return RuntimeReport(health=[failed])
@@ -108,8 +118,10 @@ class RuntimeChecker:
             except SandboxError as exc:
                 return skipped(exc.message)
 
-    def _build(self, scratch: Path, files: list[GeneratedFile]) -> str | None:
-        """Write the scratch copy and emit its JavaScript; a problem, or None."""
+    def _build(
+        self, scratch: Path, files: list[GeneratedFile], javascript: Mapping[str, str]
+    ) -> str | None:
+        """Write the scratch copy and its JavaScript; a problem, or None."""
         app = scratch / "app"
         app.mkdir()
         for file in files:
@@ -123,24 +135,12 @@ class RuntimeChecker:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(file.content, encoding="utf-8")
         (scratch / "node_modules").symlink_to(self.toolchain.node_modules, target_is_directory=True)
-        options = {**COMPILER_OPTIONS, "rootDir": "app/src", "outDir": "app/dist", "noCheck": True}
-        config = {"compilerOptions": options, "include": ["app/src/**/*.ts"]}
-        (scratch / BUILD_CONFIG).write_text(json.dumps(config), encoding="utf-8")
-        try:
-            proc = subprocess.run(
-                [*self.toolchain.tsc_command(), "-p", BUILD_CONFIG, "--pretty", "false"],
-                cwd=scratch,
-                capture_output=True,
-                text=True,
-                timeout=BUILD_TIMEOUT_S,
-                check=False,
-            )
-        except (subprocess.TimeoutExpired, OSError, ToolchainError) as exc:
-            return f"the service could not be built to run it: {exc}"
-        if not (app / ENTRY).is_file():
-            said = (proc.stdout + proc.stderr).strip()[-800:]
-            return f"the build emitted no {ENTRY} (is there a src/main.ts?) {said}".strip()
-        return None
+        for name, code in javascript.items():
+            if name.startswith("src/"):
+                target = app / "dist" / name.removeprefix("src/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(code, encoding="utf-8")
+        return None if (app / ENTRY).is_file() else f"the build emitted no {ENTRY}"
 
     def _run(
         self,

@@ -76,7 +76,7 @@ def _prlimit(limits: Limits) -> list[str]:
     return [
         _which("prlimit"),
         f"--cpu={limits.cpu_s}",
-        f"--as={limits.memory_mb * mb}",
+        f"--data={limits.memory_mb * mb}",
         f"--fsize={limits.file_mb * mb}",
         "--core=0",
         "--",

@@ -56,6 +56,7 @@ class Compiled:
     pre: list[Finding] = field(default_factory=list)
     diagnostics: list[Finding] = field(default_factory=list)
     missing: list[Finding] = field(default_factory=list)
+    javascript: dict[str, str] = field(default_factory=dict)  # emitted: `src/main.js` → text
 
     @property
     def errors(self) -> list[Finding]:
@@ -174,6 +175,14 @@ def missing_output(out: Path, unit: Unit) -> list[Finding]:
         for path in unit.sources()
         if not (out / path).with_suffix(".js").is_file()
     ]
+
+
+def emitted(out: Path) -> dict[str, str]:
+    """The JavaScript a unit's compile emitted, by bundle-relative path."""
+    return {
+        path.relative_to(out).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(out.rglob("*.js"))
+    }
 
 
 def link_typings(work: Path, node_modules: Path) -> None:

@@ -36,6 +36,7 @@ from codegen_tasks.validation.tsc import (
     Compiled,
     Unit,
     bundle_findings,
+    emitted,
     finding,
     link_typings,
     missing_output,
@@ -72,6 +73,8 @@ class TypeScriptReport(BaseModel):
     tsc_errors: int = 0
     warnings: list[Finding] = Field(default_factory=list)
     skipped: str | None = None
+    # the emitted JavaScript (`src/main.js` → text): what the runtime check runs
+    javascript: dict[str, str] = Field(default_factory=dict, repr=False)
 
     @property
     def build(self) -> list[Finding]:
@@ -238,6 +241,7 @@ class TypeScriptChecker:
                     pre[key],
                     bundle_findings(diagnostics, folders[key]),
                     missing_output(out / folders[key], unit),
+                    emitted(out / folders[key]),
                 )
                 for key, unit in units.items()
             }
@@ -256,7 +260,11 @@ class TypeScriptChecker:
             strict = _strict_finding(config, policy.diagnostics)
             (errors if self.strict_is_error else warnings).append(strict)
         return TypeScriptReport(
-            typescript=errors, emit=own.missing, tsc_errors=len(own.errors), warnings=warnings
+            typescript=errors,
+            emit=own.missing,
+            tsc_errors=len(own.errors),
+            warnings=warnings,
+            javascript=own.javascript,
         )
 
 
