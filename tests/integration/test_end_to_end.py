@@ -14,6 +14,7 @@ from codegen_tasks.testing.echo import scaffold_answer
 from tests.examples import SHOP_CODE_NODES, SHOP_GRAPH, SHOP_PROJECT_ID
 from tests.fixtures.openrouter import TEST_API_KEY
 from tests.fixtures.s3 import FAKE_ENV
+from tests.fixtures.services import POSTGRES_URL
 from tests.fixtures.workers import Worker, clean_env, cli_json
 
 pytestmark = pytest.mark.integration
@@ -40,13 +41,14 @@ def assert_all_succeeded(run: dict[str, object], status: str = "succeeded") -> N
             validation = service["validation"]
             assert validation["typescriptPassed"] is True, validation["errors"]
             assert validation["buildPassed"] is True
+            assert validation["runtimePassed"] is True, validation["errors"]
             assert all(validation[k] is True for k in validation if k.endswith("Passed"))
             assert service["contracts"], service["serviceName"]
     assert run["status"] == "succeeded"
 
 
 def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
-    env = clean_env()
+    env = clean_env(CODEGEN_CHECK_DATABASE_URL=POSTGRES_URL)
     run = cli_json(["generate", str(SHOP_GRAPH)], env, tmp_path)
     assert_all_succeeded(run)
     assert {s["serviceName"] for s in run["services"]} == {
