@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import embedded, makespan, overhead, scale, throughput
+from bench import embedded, makespan, overhead, runtime, scale, throughput
 
 
 def main(argv: list[str]) -> None:
@@ -17,6 +17,7 @@ def main(argv: list[str]) -> None:
     embedded.main(extra)
     scale.main(extra)
     throughput.main(extra)
+    runtime.main(extra)
 
 
 if __name__ == "__main__":

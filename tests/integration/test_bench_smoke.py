@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import embedded, harness, makespan, scale, throughput
+from bench import embedded, harness, makespan, runtime, scale, throughput
 
 pytestmark = pytest.mark.integration
 
@@ -42,3 +42,9 @@ def test_scale_bench_runs() -> None:
     assert values["run"].startswith("succeeded")
     assert float(values["database rows written per node"].split()[0]) > 0
     assert any(metric.startswith("peak RSS of worker `llm`") for metric in values)
+
+
+def test_runtime_bench_runs_on_a_tiny_project() -> None:
+    section = runtime.main(["--nodes", "2", "--no-write"])
+    values = {row.metric: row.value for row in section.rows}
+    assert values["project of 2, 2 at a time"].endswith("(2/2 pass)"), values

@@ -1,0 +1,87 @@
+"""The runtime check's cost: seconds per service booted in the sandbox and probed, and per
+project (boots in parallel up to --concurrency), on the built-in generator's bundles.
+
+.venv/bin/python -m bench.runtime [--nodes 48] [--concurrency 2] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench.graphgen import synthetic_project
+from bench.measure import median
+from bench.overhead import bundles
+from bench.report import Section, write_section
+from codegen_tasks.graph import parse_graph
+from codegen_tasks.pipeline.check import check_many
+from codegen_tasks.runtime import RuntimeChecker
+from codegen_tasks.services import build_service_spec
+from codegen_tasks.settings import Settings
+from codegen_tasks.validation.toolchain import Toolchain
+from codegen_tasks.validation.typescript import TypeScriptChecker
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench.runtime", description=__doc__)
+    parser.add_argument("--nodes", type=int, default=48, help="SERVICE/GATEWAY nodes")
+    parser.add_argument("--concurrency", type=int, default=2, help="services booted at once")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> Section:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    title = "Runtime check per service and per project"
+    section = Section("runtime", title, ["bench.runtime", *argv])
+    settings = Settings()
+    graph = synthetic_project(args.nodes, project_id="bench-runtime")
+    project = parse_graph(graph)
+    files = bundles(graph)
+    jobs = {
+        key: (build_service_spec(project.graph, key, project.project.name), bundle)
+        for key, bundle in files.items()
+    }
+    print(f"runtime: {args.nodes} services, {args.concurrency} at a time")
+    reports = TypeScriptChecker(Toolchain(settings.toolchain_dir)).check_many(files)
+    checker = RuntimeChecker.from_settings(settings)
+    first = next(iter(jobs))
+    singles = []
+    for _ in range(3):
+        started = time.perf_counter()
+        check_many(checker, {first: jobs[first]}, reports, 1)
+        singles.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    checked = check_many(checker, jobs, reports, args.concurrency)
+    whole = time.perf_counter() - started
+    ran = [runtime for _, runtime in checked.values() if runtime is not None]
+    skipped = [r.skipped for r in ran if r.skipped]
+    if skipped or not ran:
+        section.add("runtime check", f"skipped: {skipped[0] if skipped else 'nothing built'}")
+    else:
+        passed = sum(r.health_passed is True and r.runtime_passed is True for r in ran)
+        one = f"{median(singles):.2f}s"
+        section.add("one service: build output → sandbox → probe, median of 3", one)
+        section.add(
+            f"project of {args.nodes}, {args.concurrency} at a time",
+            f"{whole:.1f}s = {whole / args.nodes:.2f}s/service ({passed}/{len(ran)} pass)",
+            "all pass",
+            passed == len(ran) == args.nodes,
+        )
+        inside = f"{median([r.seconds for r in ran]):.2f}s"
+        section.add("in the sandbox per service, median", inside)
+    section.note(
+        "Each check copies the bundle and its emitted JavaScript to a scratch directory, starts "
+        "bubblewrap with node and the probe, waits for the port, sends health, every handler "
+        "and the CRUD round trip, and kills the sandbox. Node's start and NestJS's bootstrap "
+        "dominate; the check is CPU bound, so scale it with cores like tsc."
+    )
+    if not args.no_write:
+        write_section(section)
+    return section
+
+
+if __name__ == "__main__":
+    main()
