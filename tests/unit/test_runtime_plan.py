@@ -11,6 +11,7 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.messages import Finding, ValidationLevel
 from codegen_tasks.pipeline.check import combine
+from codegen_tasks.pipeline.feedback import error_lines
 from codegen_tasks.runtime.judge import excerpt, judge
 from codegen_tasks.runtime.payloads import PayloadBuilder
 from codegen_tasks.runtime.plan import ProbePlan, build_plan
@@ -152,6 +153,7 @@ def test_combine_merges_the_runtime_report() -> None:
     result = combine(spec, files, ts, runtime=failed)
     assert result.health_check_passed is True and result.runtime_passed is False
     assert not result.passed and result.errors[-1].message == "boom"
+    assert error_lines(result)[-1] == "[runtime] boom"  # fed back to the model like tsc's
     assert "runtimePassed" in result.wire() and "healthCheckPassed" in result.wire()
     skipped = RuntimeReport(skipped="no sandbox", warnings=[])
     merged = combine(spec, files, ts, runtime=skipped)
