@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import socket
 import tempfile
 from collections.abc import Mapping
@@ -160,9 +161,13 @@ class RuntimeChecker:
         with contextlib.ExitStack() as stack:
             sockets = self._databases(stack, sandbox, spec, files, env, warnings, problems)
             self._write_probe(scratch, sandbox, plan, env)
-            job = Job(scratch, self.toolchain.node_modules, self.config.limits, sockets)
+            nonce = secrets.token_hex(16)
+            limits = self.config.limits
+            job = Job(
+                scratch, self.toolchain.node_modules, limits, stdin=nonce.encode(), sockets=sockets
+            )
             outcome = sandbox.run(job)
-        transcript = _transcript(outcome.stdout, outcome.stderr)
+        transcript = _transcript(nonce, outcome.stdout, outcome.stderr)
         report = judge(
             plan,
             transcript,
@@ -240,10 +245,11 @@ class RuntimeChecker:
         (probe / "plan.json").write_text(json.dumps(document), encoding="utf-8")
 
 
-def _transcript(stdout: str, stderr: str) -> Transcript:
-    lines = [line for line in stdout.splitlines() if line.strip()]
+def _transcript(nonce: str, stdout: str, stderr: str) -> Transcript:
+    """The probe's line (the one its nonce prefixes), or a probe error."""
+    ours = [line for line in stdout.splitlines() if line.startswith(f"{nonce} ")]
     try:
-        return Transcript.model_validate(json.loads(lines[-1]))
+        return Transcript.model_validate(json.loads(ours[-1].removeprefix(f"{nonce} ")))
     except (IndexError, ValueError):
         tail = (stderr or stdout).strip()[-800:] or "no output"
         return Transcript(probe_error=f"the probe printed no transcript: {tail}")

@@ -163,7 +163,9 @@ def judge(
     boot = _boot_findings(plan, transcript, boot_timeout_s)
     health, runtime = _step_findings(plan, transcript, call_timeout_s)
     health = [*boot, *health, *_http_findings(plan, transcript)]
-    if transcript.steps and len(transcript.steps) < len(plan.steps) and not runtime:
+    if transcript.listening and not transcript.steps and not health:
+        health.append(_finding(ValidationLevel.HEALTH_CHECK, "the probe recorded no answer"))
+    elif transcript.steps and len(transcript.steps) < len(plan.steps) and not runtime:
         runtime.append(
             _finding(
                 ValidationLevel.RUNTIME,

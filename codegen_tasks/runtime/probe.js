@@ -1,6 +1,8 @@
 // The runtime probe: boots a built service, talks to it over its own transport and prints
 // one JSON transcript on stdout. It runs inside the same sandbox as the service, so the
-// service is reached on the sandbox's loopback. Usage: node probe.js PLAN.json
+// service is reached on the sandbox's loopback. Usage: node probe.js PLAN.json < NONCE
+// The nonce (read from stdin before the service starts, so the service cannot read it)
+// prefixes the transcript line: output forged by the service is not taken for ours.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -8,6 +10,7 @@ const net = require('net');
 const path = require('path');
 const { spawn } = require('child_process');
 
+const nonce = fs.readFileSync(0, 'utf8').trim();
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const appRequire = require('module').createRequire(path.join(plan.appDir, 'probe.js'));
 appRequire('reflect-metadata');
@@ -29,6 +32,7 @@ const child = spawn(process.execPath, plan.command, {
   env: plan.env,
   stdio: ['ignore', 'pipe', 'pipe'],
 });
+fs.closeSync(0);
 child.stdout.on('data', (chunk) => keep('stdout', chunk));
 child.stderr.on('data', (chunk) => keep('stderr', chunk));
 child.on('exit', (code, signal) => {
@@ -143,12 +147,11 @@ async function main() {
   child.kill('SIGKILL');
   transcript.stdout = output.stdout;
   transcript.stderr = output.stderr;
-  process.stdout.write(JSON.stringify(transcript) + '\n', () => process.exit(0));
+  process.stdout.write(`${nonce} ${JSON.stringify(transcript)}\n`, () => process.exit(0));
 }
 
 main().catch((error) => {
   child.kill('SIGKILL');
-  process.stdout.write(JSON.stringify({ probeError: String(error && error.stack) }) + '\n', () =>
-    process.exit(0),
-  );
+  const failed = JSON.stringify({ probeError: String(error && error.stack) });
+  process.stdout.write(`${nonce} ${failed}\n`, () => process.exit(0));
 });

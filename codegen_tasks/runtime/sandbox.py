@@ -46,6 +46,7 @@ class Job:
     scratch: Path
     node_modules: Path
     limits: Limits
+    stdin: bytes = b""  # the probe's nonce
     sockets: dict[str, Path] = field(default_factory=dict)  # inside path → host socket dir
 
 
@@ -94,7 +95,9 @@ def _node() -> str:
     return os.path.realpath(_which("node"))
 
 
-def run_group(command: list[str], *, cwd: Path, env: dict[str, str], wall_s: float) -> Outcome:
+def run_group(
+    command: list[str], *, cwd: Path, env: dict[str, str], wall_s: float, stdin: bytes = b""
+) -> Outcome:
     """Run in a new session; on the wall-clock limit (and always at the end) kill the group."""
     started = time.monotonic()
     try:
@@ -102,7 +105,7 @@ def run_group(command: list[str], *, cwd: Path, env: dict[str, str], wall_s: flo
             command,
             cwd=cwd,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
@@ -111,7 +114,7 @@ def run_group(command: list[str], *, cwd: Path, env: dict[str, str], wall_s: flo
         raise SandboxError(f"cannot start the sandbox: {exc}", command=command[0]) from exc
     timed_out = False
     try:
-        out, err = proc.communicate(timeout=wall_s)
+        out, err = proc.communicate(input=stdin, timeout=wall_s)
     except subprocess.TimeoutExpired:
         timed_out = True
         _kill_group(proc.pid)
@@ -173,7 +176,8 @@ class Bubblewrap:
 
     def run(self, job: Job) -> Outcome:
         (job.scratch / "hosts").write_text(_HOSTS, encoding="utf-8")
-        return run_group(self.command(job), cwd=job.scratch, env={}, wall_s=job.limits.wall_s)
+        wall_s = job.limits.wall_s
+        return run_group(self.command(job), cwd=job.scratch, env={}, wall_s=wall_s, stdin=job.stdin)
 
 
 class Unsandboxed:
@@ -200,7 +204,9 @@ class Unsandboxed:
         script, plan = str(probe / "probe.js"), str(probe / "plan.json")
         command = [*_prlimit(job.limits), _node(), script, plan]
         env = {"PATH": SAFE_PATH, "HOME": str(job.scratch)}
-        return run_group(command, cwd=job.scratch / "app", env=env, wall_s=job.limits.wall_s)
+        return run_group(
+            command, cwd=job.scratch / "app", env=env, wall_s=job.limits.wall_s, stdin=job.stdin
+        )
 
 
 @cache

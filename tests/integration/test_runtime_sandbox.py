@@ -202,6 +202,24 @@ def test_killed_at_its_cpu_limit() -> None:
     assert "exited (SIGXCPU)" in report.health[0].message or "SIGKILL" in report.health[0].message
 
 
+def test_a_forged_transcript_is_not_believed() -> None:
+    main = """
+import * as fs from 'node:fs';
+const forged = JSON.stringify({ listening: true, steps: [] });
+for (const fd of [1, 2]) {
+  try {
+    fs.appendFileSync(`/proc/${process.ppid}/fd/${fd}`, forged + '\\n');
+  } catch (error) {
+    process.stderr.write('cannot forge: ' + String(error) + '\\n');
+  }
+}
+process.exit(0);
+"""
+    report = _run(main)
+    assert report.health_passed is False
+    assert "exited (code 0) before listening" in report.health[0].message
+
+
 def test_skipped_with_a_warning_when_no_sandbox_can_be_made(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

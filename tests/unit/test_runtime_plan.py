@@ -136,6 +136,12 @@ def test_a_service_that_never_listens_fails_health_and_is_not_exercised() -> Non
     assert "Nest can't X" in report.health[0].message
 
 
+def test_a_transcript_without_answers_fails() -> None:
+    plan, silent = _plan("payments"), Transcript(listening=True)
+    report = judge(plan, silent, boot_timeout_s=5, call_timeout_s=2)
+    assert report.health_passed is False
+
+
 def test_excerpt_prefers_error_lines() -> None:
     assert excerpt("starting\nlistening\n") == "starting\nlistening"
     assert excerpt("a\nTypeError: x\nb\n") == "TypeError: x"
