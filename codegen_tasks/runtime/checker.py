@@ -15,22 +15,20 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from codegen_tasks.errors import CheckDatabaseError, SandboxError, ToolchainError, UnsafePathError
-from codegen_tasks.files import GeneratedFile, check_path
+from codegen_tasks.errors import CheckDatabaseError, SandboxError, ToolchainError
+from codegen_tasks.files import GeneratedFile
 from codegen_tasks.messages import Contract, Finding, ValidationLevel
 from codegen_tasks.runtime.databases import SOCKET_INSIDE, PostgresThrowaways
 from codegen_tasks.runtime.judge import judge
 from codegen_tasks.runtime.plan import ProbePlan, build_plan
 from codegen_tasks.runtime.report import RuntimeReport, Transcript
 from codegen_tasks.runtime.sandbox import Job, Limits, Sandbox, make_sandbox
+from codegen_tasks.runtime.scratch import ENTRY, build_scratch
 from codegen_tasks.scaffold.naming import database_url_env
 from codegen_tasks.services import SQL_DATABASE_TYPES, ServiceSpec
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.typescript import TypeScriptChecker
-
-ENTRY = "dist/main.js"
-_NOT_COPIED = ("package.json", "package-lock.json", "tsconfig.json")
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ class RuntimeChecker:
                     .check(files)
                     .javascript
                 )
-            problem = self._build(scratch, files, javascript)
+            problem = build_scratch(scratch, files, self.toolchain, javascript)
             if problem is not None:
                 failed = Finding(level=ValidationLevel.HEALTH_CHECK, message=problem)
                 return RuntimeReport(health=[failed])
@@ -118,30 +116,6 @@ class RuntimeChecker:
                 return self._run(sandbox, scratch, spec, files, plan)
             except SandboxError as exc:
                 return skipped(exc.message)
-
-    def _build(
-        self, scratch: Path, files: list[GeneratedFile], javascript: Mapping[str, str]
-    ) -> str | None:
-        """Write the scratch copy and its JavaScript; a problem, or None."""
-        app = scratch / "app"
-        app.mkdir()
-        for file in files:
-            try:
-                path = check_path(file.path)
-            except UnsafePathError:
-                continue
-            if path in _NOT_COPIED or "node_modules" in path.split("/"):
-                continue
-            target = app / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(file.content, encoding="utf-8")
-        (scratch / "node_modules").symlink_to(self.toolchain.node_modules, target_is_directory=True)
-        for name, code in javascript.items():
-            if name.startswith("src/"):
-                target = app / "dist" / name.removeprefix("src/")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(code, encoding="utf-8")
-        return None if (app / ENTRY).is_file() else f"the build emitted no {ENTRY}"
 
     def _run(
         self,

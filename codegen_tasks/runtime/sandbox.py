@@ -65,8 +65,6 @@ class Sandbox(Protocol):
 
     def app_dir(self, scratch: Path) -> str: ...
 
-    def probe_dir(self, scratch: Path) -> str: ...
-
     def socket_dir(self, inside: str, host: Path) -> str: ...
 
     def run(self, job: Job) -> Outcome: ...
@@ -144,9 +142,6 @@ class Bubblewrap:
     def app_dir(self, scratch: Path) -> str:
         return APP_DIR
 
-    def probe_dir(self, scratch: Path) -> str:
-        return PROBE_DIR
-
     def socket_dir(self, inside: str, host: Path) -> str:
         return inside
 
@@ -189,9 +184,6 @@ class Unsandboxed:
 
     def app_dir(self, scratch: Path) -> str:
         return str(scratch / "app")
-
-    def probe_dir(self, scratch: Path) -> str:
-        return str(scratch / "probe")
 
     def socket_dir(self, inside: str, host: Path) -> str:
         return str(host)
