@@ -175,13 +175,10 @@ class RuntimeChecker:
         for dep in spec.dependencies:
             if dep.kind != "database":
                 continue
-            kind = (dep.database_type or "").lower()
-            if kind != "postgresql" or self.databases is None:
-                why = "no check server for it" if kind in SQL_DATABASE_TYPES else "not supported"
-                what = "CODEGEN_CHECK_DATABASE_URL is unset" if kind == "postgresql" else why
-                warnings.append(
-                    _warning(f"database {dep.name} ({kind or 'unknown'}) not exercised: {what}")
-                )
+            kind = (dep.database_type or "unknown").lower()
+            what = _unexercised(kind, self.databases is not None)
+            if what is not None or self.databases is None:
+                warnings.append(_warning(f"database {dep.name} ({kind}) not exercised: {what}"))
                 continue
             try:
                 made = stack.enter_context(self.databases.database())
@@ -217,6 +214,15 @@ class RuntimeChecker:
             "callTimeoutMs": int(self.config.call_timeout_s * 1000),
         }
         (probe / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def _unexercised(kind: str, configured: bool) -> str | None:
+    """Why a database dependency gets no throwaway database (None: it gets one)."""
+    if kind not in SQL_DATABASE_TYPES:
+        return "not a SQL database; no check server for it is configurable yet"
+    if kind != "postgresql":
+        return "throwaway databases are PostgreSQL only"
+    return None if configured else "CODEGEN_CHECK_DATABASE_URL is unset"
 
 
 def _transcript(nonce: str, stdout: str, stderr: str) -> Transcript:
