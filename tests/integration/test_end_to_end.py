@@ -80,6 +80,11 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     [error] = orders["validation"]["errors"]  # one finding for one missing handler
     assert error["level"] == "health_check" and error["file"] == "src/orders/orders.controller.ts"
 
+    validated = cli_json(["validate", "--project", SHOP_PROJECT_ID], env, tmp_path)
+    assert len(validated["services"]) == SHOP_CODE_NODES
+    for service in validated["services"]:  # booted again, in parallel, by project validation
+        assert service["validation"]["runtimePassed"] is True, service["validation"]["errors"]
+
     again = cli_json(["generate", str(SHOP_GRAPH)], env, tmp_path)
     assert_all_succeeded(again, status="skipped")
 
