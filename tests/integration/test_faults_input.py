@@ -173,7 +173,8 @@ HONEST = "honest"
 
 def hostile_model(marker: Path) -> Callable[[dict[str, Any]], str]:
     """Each service gets its hostile answer; `honest` gets a compiling service whose
-    package.json and code would create `marker` if installed or executed."""
+    package.json and code would create `marker` if installed, or executed outside the
+    runtime check's sandbox."""
 
     def respond(body: dict[str, Any]) -> str:
         spec = spec_from_messages(body.get("messages", []))
@@ -188,7 +189,10 @@ def hostile_model(marker: Path) -> Callable[[dict[str, Any]], str]:
                 package["scripts"] = {hook: touch for hook in ("preinstall", "postinstall")}
                 file["content"] = json.dumps(package)
             if file["path"] == "src/main.ts":
-                file["content"] += f"\nrequire('fs').writeFileSync({str(marker)!r}, 'ran');\n"
+                file["content"] += (  # the runtime check runs it, in the sandbox only
+                    f"\ntry {{\n  require('fs').writeFileSync({str(marker)!r}, 'ran');\n"
+                    "} catch {\n  // outside its scratch copy: not there\n}\n"
+                )
         return json.dumps({"files": files})
 
     return respond
@@ -210,7 +214,8 @@ def test_hostile_model_output_refused_nothing_outside_the_bundle(tmp_path: Path)
     _check_refusals(run)
     honest = next(s for s in run["services"] if s["serviceName"] == HONEST)
     assert honest["validation"]["typescriptPassed"] is True, honest  # tsc ran on it
-    assert not marker.exists()  # never executed, never installed
+    assert honest["validation"]["runtimePassed"] is True, honest  # it ran, sandboxed
+    assert not marker.exists()  # never installed, never executed outside the sandbox
     written = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()]
     bundles = ".codegen/bundles/projects/faults-project/nodes/n11/bundles/"
     for name in written:
