@@ -1,5 +1,5 @@
 """Hostile bundle code in the runtime check: it cannot reach the network, our secrets, files
-outside its scratch copy, or outlive its time and CPU limits. Each bundle's `src/main.ts`
+outside its scratch copy, or outlive its time and CPU limits. Each bundle's main script
 tries, reports what it saw on stderr as an ERROR line and exits; the check's finding quotes
 that line (the service's own output), which the test reads back."""
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 SECRET = "sk-or-v1-" + "f" * 40
 REPORT = """
-function report(seen: unknown): never {
+function report(seen) {
   process.stderr.write('HOSTILE-ERROR ' + JSON.stringify(seen) + '\\n');
   process.exit(3);
 }
@@ -49,8 +49,10 @@ def _checker(wall_s: float = 30.0, cpu_s: int = 20) -> RuntimeChecker:
 
 
 def _run(main: str, checker: RuntimeChecker | None = None) -> RuntimeReport:
-    files = [GeneratedFile(path="src/main.ts", content=REPORT + main)]
-    return (checker or _checker()).check(_spec(), files, [])
+    """Run `main` (plain JavaScript, so no compiler is needed) as the bundle's dist/main.js."""
+    code = REPORT + main
+    files = [GeneratedFile(path="src/main.ts", content=code)]
+    return (checker or _checker()).check(_spec(), files, [], {"src/main.js": code})
 
 
 def _seen(report: RuntimeReport) -> Any:
@@ -89,20 +91,20 @@ def listener() -> Iterator[tuple[int, list[str]]]:
 def test_no_network_but_its_own_loopback(listener: tuple[int, list[str]]) -> None:
     port, accepted = listener
     main = f"""
-import * as net from 'node:net';
-import * as dns from 'node:dns';
-function attempt(host: string, port: number): Promise<string> {{
+const net = require('node:net');
+const dns = require('node:dns');
+function attempt(host, port) {{
   return new Promise((resolve) => {{
     const socket = net.connect({{ host, port }});
     socket.setTimeout(3000, () => {{ socket.destroy(); resolve('timeout'); }});
     socket.once('connect', () => {{ socket.destroy(); resolve('connected'); }});
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(String(error.code)));
+    socket.once('error', (error) => resolve(String(error.code)));
   }});
 }}
-async function main(): Promise<void> {{
+async function main() {{
   const host = await attempt('127.0.0.1', {port});
   const outside = await attempt('1.1.1.1', 443);
-  const lookup = await new Promise<string>((resolve) =>
+  const lookup = await new Promise((resolve) =>
     dns.lookup('openrouter.ai', (error) => resolve(error ? String(error.code) : 'resolved')),
   );
   report({{ host, outside, lookup }});
@@ -133,15 +135,15 @@ def test_no_files_outside_its_scratch_copy(tmp_path: Path) -> None:
     planted = tmp_path / "planted.txt"
     toolchain = Toolchain(get_settings().toolchain_dir).node_modules
     main = f"""
-import * as fs from 'node:fs';
-function tryRead(path: string): string {{
+const fs = require('node:fs');
+function tryRead(path) {{
   try {{ return fs.readFileSync(path, 'utf8'); }} catch (error) {{
-    return String((error as NodeJS.ErrnoException).code);
+    return String(error.code);
   }}
 }}
-function tryWrite(path: string): string {{
+function tryWrite(path) {{
   try {{ fs.writeFileSync(path, 'pwned'); return 'written'; }} catch (error) {{
-    return String((error as NodeJS.ErrnoException).code);
+    return String(error.code);
   }}
 }}
 report({{
@@ -178,7 +180,7 @@ def _processes_with(marker: str) -> list[int]:
 def test_killed_at_its_wall_clock_limit_with_every_process() -> None:
     marker = f"hostile-{uuid.uuid4().hex}"
     main = f"""
-import {{ spawn }} from 'node:child_process';
+const {{ spawn }} = require('node:child_process');
 const child = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)', '{marker}'], {{
   detached: true,
   stdio: 'ignore',
@@ -204,7 +206,7 @@ def test_killed_at_its_cpu_limit() -> None:
 
 def test_a_forged_transcript_is_not_believed() -> None:
     main = """
-import * as fs from 'node:fs';
+const fs = require('node:fs');
 const forged = JSON.stringify({ listening: true, steps: [] });
 for (const fd of [1, 2]) {
   try {
