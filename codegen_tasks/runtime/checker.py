@@ -10,6 +10,7 @@ import json
 import secrets
 import socket
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -37,6 +38,7 @@ class RuntimeConfig:
     call_timeout_s: float = 5.0
     limits: Limits = field(default_factory=lambda: Limits(wall_s=90.0, cpu_s=60, memory_mb=1024))
     allow_unsandboxed: bool = False
+    concurrency: int = 2  # sandboxes running at once in this process
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeConfig:
@@ -49,6 +51,7 @@ class RuntimeConfig:
                 memory_mb=settings.runtime_memory_mb,
             ),
             allow_unsandboxed=settings.runtime_allow_unsandboxed,
+            concurrency=settings.runtime_concurrency,
         )
 
 
@@ -73,6 +76,7 @@ class RuntimeChecker:
         self.config = config or RuntimeConfig()
         self.databases = databases
         self.work_root = work_root
+        self._slots = threading.BoundedSemaphore(self.config.concurrency)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuntimeChecker:
@@ -140,7 +144,8 @@ class RuntimeChecker:
             job = Job(
                 scratch, self.toolchain.node_modules, limits, stdin=nonce.encode(), sockets=sockets
             )
-            outcome = sandbox.run(job)
+            with self._slots:  # however many validations run, boots stay bounded
+                outcome = sandbox.run(job)
         transcript = _transcript(nonce, outcome.stdout, outcome.stderr)
         report = judge(
             plan,
