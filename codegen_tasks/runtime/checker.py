@@ -85,6 +85,7 @@ class RuntimeChecker:
             Toolchain(settings.toolchain_dir),
             RuntimeConfig.from_settings(settings),
             databases=PostgresThrowaways(url) if url else None,
+            work_root=settings.effective_scratch_dir,
         )
 
     def check(
