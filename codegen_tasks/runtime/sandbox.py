@@ -22,9 +22,9 @@ from typing import Protocol
 
 from codegen_tasks.errors import SandboxError
 
-APP_DIR = "/work/app"
+APP_DIR = "/service/app"
 PROBE_DIR = "/probe"
-NODE_MODULES = "/work/node_modules"
+NODE_MODULES = "/service/node_modules"
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64")
 _HOSTS = "127.0.0.1 localhost\n::1 localhost\n"

@@ -151,7 +151,7 @@ report({{
   shadow: tryRead('/etc/shadow'),
   home: tryRead({json.dumps(str(Path.home() / ".bashrc"))}),
   planted: tryWrite({json.dumps(str(planted))}),
-  toolchain: tryWrite('/work/node_modules/pwned.js'),
+  toolchain: tryWrite('/service/node_modules/pwned.js'),
   system: tryWrite('/usr/pwned'),
   scratch: tryWrite('scratch-note.txt'),
 }});
