@@ -56,7 +56,7 @@ def combine(
     if runtime is not None:
         health_passed = health_passed and runtime.health_passed is not False
         runtime_passed = runtime.runtime_passed
-        runtime_errors = [*runtime.health, *runtime.runtime]
+        runtime_errors = runtime.errors(handler_missing=not levels.health_check_passed)
         warnings += runtime.warnings
     return ValidationResult(
         structural_passed=structural.passed,

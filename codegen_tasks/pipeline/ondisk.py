@@ -8,13 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from codegen_tasks.contracts import contract_levels
 from codegen_tasks.errors import CodegenError, ExportError, NotFoundError
 from codegen_tasks.export.record import ExportedService, load_record
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.messages import Finding, ValidationLevel, ValidationResult
-from codegen_tasks.pipeline.check import combine
+from codegen_tasks.pipeline.check import check_many, combine
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.scaffold.naming import kebab
 from codegen_tasks.services import ServiceSpec, build_service_spec
@@ -103,11 +102,19 @@ def validate_directory(deps: Deps, root: Path, service_name: str | None) -> list
         if not bundles:
             raise NotFoundError(f"no service named {service_name!r} under {root}")
     reports = deps.typescript.check_many(bundles) if deps.typescript is not None else {}
+    stored = {key: _stored_spec(deps, Path(key)) for key in bundles}
+    jobs = {key: (stored[key] or implied_spec(names[key]), files) for key, files in bundles.items()}
+    exported = {k: job for k, job in jobs.items() if stored[k] is not None}
+    code = {k: job for k, job in jobs.items() if stored[k] is None}
+    bound = deps.settings.runtime_concurrency
+    # run only what a stored node describes: the code alone implies no health pattern
+    checked = check_many(deps.runtime, exported, reports, bound)
+    checked.update(check_many(None, code, reports, bound))
     out: list[dict[str, Any]] = []
     for key, files in bundles.items():
-        spec = _stored_spec(deps, Path(key))
-        levels_spec = spec or implied_spec(names[key])
-        result = combine(levels_spec, files, reports.get(key), contract_levels(levels_spec, files))
+        spec = stored[key]
+        levels_spec = jobs[key][0]
+        result = combine(levels_spec, files, reports.get(key), *checked[key])
         entry: dict[str, Any] = {"path": key, "serviceName": levels_spec.name}
         entry["source"] = "export" if spec is not None else "code"
         if spec is not None:

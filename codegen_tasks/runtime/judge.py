@@ -14,10 +14,9 @@ from typing import Any
 
 from codegen_tasks.messages import Finding, ValidationLevel
 from codegen_tasks.runtime.plan import ProbePlan, ProbeStep, RoundTrip
-from codegen_tasks.runtime.report import RuntimeReport, StepRecord, Transcript
+from codegen_tasks.runtime.report import NO_HANDLER, RuntimeReport, StepRecord, Transcript
 
 UNHANDLED_MESSAGE = "Internal server error"  # NestJS's reply to an exception it did not expect
-NO_HANDLER = "There is no matching message handler"
 MAX_EXCERPT = 1500
 MAX_PAYLOAD = 300
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -77,6 +76,8 @@ def step_problem(record: StepRecord, call_timeout_s: float) -> str | None:
         if message.startswith(NO_HANDLER):
             return f"no handler answers this pattern ({message})"
         return None  # an RpcException the handler chose to throw: handled
+    if isinstance(error, str) and error.startswith(NO_HANDLER):
+        return f"no handler answers this pattern ({error})"
     return f"the call failed: {_compact(error)}"
 
 
@@ -163,6 +164,8 @@ def judge(
     boot = _boot_findings(plan, transcript, boot_timeout_s)
     health, runtime = _step_findings(plan, transcript, call_timeout_s)
     health = [*boot, *health, *_http_findings(plan, transcript)]
+    if health:  # it never answered its health check: the handlers are not judged
+        runtime = []
     if transcript.listening and not transcript.steps and not health:
         health.append(_finding(ValidationLevel.HEALTH_CHECK, "the probe recorded no answer"))
     elif transcript.steps and len(transcript.steps) < len(plan.steps) and not runtime:

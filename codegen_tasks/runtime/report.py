@@ -49,6 +49,9 @@ class Transcript(Message):
     probe_error: str | None = None
 
 
+NO_HANDLER = "There is no matching message handler"  # NestJS's reply to an unknown pattern
+
+
 class RuntimeReport(BaseModel):
     """Findings of the health_check (booted and answered) and runtime (handlers) levels.
 
@@ -63,6 +66,12 @@ class RuntimeReport(BaseModel):
     skipped: str | None = None
     exercised: bool = False
     seconds: float = 0.0
+
+    def errors(self, handler_missing: bool = False) -> list[Finding]:
+        """Its findings. When the static health_check level already reports the handler
+        missing, the live "no handler" answer to the health check is that same cause."""
+        health = [f for f in self.health if not (handler_missing and NO_HANDLER in f.message)]
+        return [*health, *self.runtime]
 
     @property
     def health_passed(self) -> bool | None:
