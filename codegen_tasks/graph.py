@@ -194,6 +194,8 @@ def check_graph(graph: Graph) -> list[str]:
     names: dict[str, str] = {}
     for node in graph.nodes:
         problems += _node_problems(node, seen, names)
+    if not graph.code_nodes():
+        problems.append("graph: no SERVICE or GATEWAY node, so there is no code to generate")
     edge_ids: set[str] = set()
     for edge in graph.edges:
         if edge.id in edge_ids:

@@ -18,7 +18,7 @@ from codegen_tasks.settings import get_settings
 console = Console(stderr=True)
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for machines.")
 PROJECT_OPTION = typer.Option(..., "--project", help="Project id.")
-NODE_OPTION = typer.Option(None, "--node", help="Only this node id.")
+NODE_OPTION = typer.Option(None, "--node", help="Only this node (its id or service name).")
 
 
 def deps() -> Deps:

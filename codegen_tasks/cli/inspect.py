@@ -21,7 +21,6 @@ from codegen_tasks.cli.common import (
 )
 from codegen_tasks.cli.display import breaking_table, run_table, validation_table
 from codegen_tasks.errors import PayloadError
-from codegen_tasks.graph import parse_graph
 from codegen_tasks.pipeline import latest
 from codegen_tasks.pipeline.ondisk import validate_directory
 from codegen_tasks.pipeline.project import run_result
@@ -89,12 +88,9 @@ def contracts(
         _asyncapi(project, out, as_json)
         return
     with errors_exit(as_json):
-        d = deps()
-        graph = parse_graph(d.history.latest_snapshot(project)).graph
         found = {
-            n.name: latest.discover_latest(d, project, n.id).contracts
-            for n in graph.code_nodes()
-            if node in (None, n.id)
+            n.name: contract_set.contracts
+            for n, contract_set in latest.discover_project(deps(), project, node)
         }
     if as_json:
         emit_json({name: [c.wire() for c in cs] for name, cs in found.items()})

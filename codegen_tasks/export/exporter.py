@@ -25,9 +25,9 @@ from codegen_tasks.export.record import (
     updated_record,
 )
 from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
 from codegen_tasks.messages import Message
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.latest import latest_project, select_nodes
 from codegen_tasks.storage.bundles import bundle_hash, read_bundle
 
 
@@ -152,7 +152,9 @@ def plan_export(
 ) -> list[ServicePlan]:
     """One plan per service of the project (or `node`), and one per service the graph lost."""
     root = out.resolve()
-    graph = parse_graph(d.history.latest_snapshot(project_id)).graph
+    graph = latest_project(d, project_id).graph
+    if node is not None and any(node in (n.id, n.name) for n in graph.code_nodes()):
+        node = select_nodes(graph, node)[0].id  # a node id or a service name
     plans: list[ServicePlan] = []
     current: set[str] = set()
     for code_node in graph.code_nodes():

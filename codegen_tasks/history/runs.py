@@ -75,13 +75,23 @@ class RunStore(SessionStore):
         return snapshot_id
 
     def latest_snapshot(self, project_id: str) -> dict[str, Any]:
+        """The graph of the project's latest run, whatever its content (a snapshot shared by
+        several runs keeps its first time); the latest stored snapshot if no run has one."""
         with self._session() as s:
-            row = s.scalars(
-                select(SnapshotRow)
-                .where(SnapshotRow.project_id == project_id)
-                .order_by(SnapshotRow.created_at.desc())
+            snapshot_id = s.scalars(
+                select(RunRow.snapshot_id)
+                .where(RunRow.project_id == project_id)
+                .order_by(RunRow.created_at.desc())
                 .limit(1)
             ).first()
+            row = s.get(SnapshotRow, snapshot_id) if snapshot_id else None
+            if row is None:
+                row = s.scalars(
+                    select(SnapshotRow)
+                    .where(SnapshotRow.project_id == project_id)
+                    .order_by(SnapshotRow.created_at.desc())
+                    .limit(1)
+                ).first()
             if row is None:
                 raise NotFoundError(f"no graph stored for project {project_id!r}")
             return dict(row.graph)

@@ -226,7 +226,7 @@ def discover_in_run(
         done = status in (ServiceStatus.SKIPPED, ServiceStatus.SUCCEEDED)
         if done or (stored and not ai_describe):
             if status is ServiceStatus.DISCOVERING:
-                deps.history.set_node(run_id, node_id, ServiceStatus.SUCCEEDED, deps.clock())
+                _succeed(deps, run_id, generation)
             return stored
     files = read_bundle(deps.store, generation.bundle_uri)
     contracts = stored or discover_contracts(files).contracts
@@ -238,5 +238,11 @@ def discover_in_run(
         ContractsRecord(generation_id=generation.id, node_id=node_id, contracts=contracts)
     )
     if status is ServiceStatus.DISCOVERING:
-        deps.history.set_node(run_id, node_id, ServiceStatus.SUCCEEDED, deps.clock())
+        _succeed(deps, run_id, generation)
     return contracts
+
+
+def _succeed(deps: Deps, run_id: str, generation: GenerationRecord) -> None:
+    """The node's last step is done: its generation becomes a success, then the node."""
+    deps.history.update_generation(generation.id, ServiceStatus.SUCCEEDED)
+    deps.history.set_node(run_id, generation.node_id, ServiceStatus.SUCCEEDED, deps.clock())

@@ -231,7 +231,8 @@ def _resume(deps: Deps, job: NodeJob, done: GenerationRecord) -> GenerationRecor
     written but before the node was (else validation finds nothing and the node fails)."""
     nodes = {n.node_id: n for n in deps.history.run_nodes(job.run_id)}
     node = nodes.get(job.node_id)
-    if done.status is ServiceStatus.SUCCEEDED and node is not None and node.generation_id is None:
+    stored = done.status is not ServiceStatus.FAILED
+    if stored and node is not None and node.generation_id is None:
         deps.history.set_node(
             job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=done.id
         )
@@ -278,7 +279,9 @@ def store_generation(
     started: float,
     key: str = "generate",
 ) -> GenerationRecord:
-    """Write the bundle (files first, manifest last), then its history record."""
+    """Write the bundle (files first, manifest last), then its history record. The record
+    stays `validating` until validation and discovery finished: only then is it a success
+    that a later run may skip to (see check.py)."""
     bundle = write_bundle(
         deps.store,
         job.project_id,
@@ -291,7 +294,7 @@ def store_generation(
         job,
         spec.name,
         inputs_hash(spec, job.model),
-        ServiceStatus.SUCCEEDED,
+        ServiceStatus.VALIDATING,
         started,
         key,
         answered_model=produced.answered_model,

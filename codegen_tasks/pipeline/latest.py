@@ -12,7 +12,7 @@ from codegen_tasks.contracts.compat import ServiceBundle, apply_typed, plan_chec
 from codegen_tasks.contracts.schemas import Schema
 from codegen_tasks.errors import NotFoundError, PayloadError, ToolchainError
 from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import ProjectGraph, parse_graph
+from codegen_tasks.graph import Graph, Node, ProjectGraph, parse_graph
 from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
 from codegen_tasks.messages import (
     ContractSet,
@@ -31,10 +31,28 @@ from codegen_tasks.services import build_service_spec
 from codegen_tasks.storage.bundles import read_bundle
 
 
-def _project(deps: Deps, project_id: str) -> ProjectGraph:
+def latest_project(deps: Deps, project_id: str) -> ProjectGraph:
+    """The graph of the project's latest run. Raises NotFoundError or GraphError."""
     return parse_graph(
         deps.history.latest_snapshot(project_id), max_nodes=deps.settings.max_graph_nodes
     )
+
+
+def select_nodes(graph: Graph, node: str | None = None) -> list[Node]:
+    """The code nodes a command works on: all of them, or the one named by node id or by
+    service name. Raises NotFoundError naming what was not found (never an empty selection)."""
+    code_nodes = graph.code_nodes()
+    if node is None:
+        if not code_nodes:
+            raise NotFoundError("the graph has no SERVICE or GATEWAY node")
+        return code_nodes
+    found = [n for n in code_nodes if node in (n.id, n.name)]
+    if not found:
+        known = ", ".join(f"{n.name} ({n.id})" for n in code_nodes)
+        raise NotFoundError(
+            f"no service or gateway node {node!r} (by id or service name); the graph has: {known}"
+        )
+    return found[:1]
 
 
 def _bundle(
@@ -78,8 +96,8 @@ def validate_project(
 ) -> list[dict[str, Any]]:
     """Validate every generated service of a project, compiling them in one batch; the
     optional AI review adds warnings."""
-    project = _project(deps, project_id)
-    nodes = [n for n in project.graph.code_nodes() if node_id in (None, n.id)]
+    project = latest_project(deps, project_id)
+    nodes = select_nodes(project.graph, node_id)
     bundles: dict[str, tuple[GenerationRecord, list[GeneratedFile]]] = {}
     missing: list[dict[str, Any]] = []
     for node in nodes:
@@ -129,12 +147,25 @@ def validate_project(
 
 
 def discover_latest(deps: Deps, project_id: str, node_id: str) -> ContractSet:
-    generation, files = _bundle(deps, project_id, node_id)
-    contracts = discover_contracts(files)
-    deps.history.record_contracts(
-        ContractsRecord(generation_id=generation.id, node_id=node_id, contracts=contracts.contracts)
-    )
-    return contracts
+    """One node's contracts (by node id or service name)."""
+    return discover_project(deps, project_id, node_id)[0][1]
+
+
+def discover_project(
+    deps: Deps, project_id: str, node: str | None = None
+) -> list[tuple[Node, ContractSet]]:
+    """The contracts of every selected node's latest bundle, recorded."""
+    found: list[tuple[Node, ContractSet]] = []
+    for code_node in select_nodes(latest_project(deps, project_id).graph, node):
+        generation, files = _bundle(deps, project_id, code_node.id)
+        contracts = discover_contracts(files)
+        deps.history.record_contracts(
+            ContractsRecord(
+                generation_id=generation.id, node_id=code_node.id, contracts=contracts.contracts
+            )
+        )
+        found.append((code_node, contracts))
+    return found
 
 
 def asyncapi_latest(deps: Deps, project_id: str) -> dict[str, Any]:
@@ -168,7 +199,8 @@ def asyncapi_latest(deps: Deps, project_id: str) -> dict[str, Any]:
 
 def verify_contracts(deps: Deps, project_id: str, node_id: str) -> ContractVerdict:
     """The node's own contract levels, plus every call its dependants make to it."""
-    project = _project(deps, project_id)
+    project = latest_project(deps, project_id)
+    node_id = select_nodes(project.graph, node_id)[0].id
     spec = build_service_spec(project.graph, node_id, project.project.name)
     _, files = _bundle(deps, project_id, node_id)
     levels = contract_levels(spec, files)

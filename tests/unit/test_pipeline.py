@@ -115,7 +115,8 @@ def test_bad_answers_are_repaired_within_bounds(make_deps: MakeDeps) -> None:
     llm = ScriptedLLM.replying("Sorry, here it is: {oops", good)
     deps = make_deps(llm)
     record = generate_one(deps, "users")
-    assert record.status is ServiceStatus.SUCCEEDED
+    assert record.status is ServiceStatus.VALIDATING  # a success only once validated
+    assert record.bundle_uri is not None
     assert record.attempts == 2
     assert "could not be used" in llm.calls[1].messages[-1].content
 
