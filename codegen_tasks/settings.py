@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     retry_backoff_max_s: float = Field(default=120, gt=0, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
     # Redis redelivers a task unacked this long: longer than the longest task (see README).
     visibility_timeout_s: int = Field(default=4 * 3600, ge=1, alias="CODEGEN_VISIBILITY_TIMEOUT_S")
+    # An open run without progress this long is abandoned: closed as failed by the next run
+    # of its project or by `codegen sweep` (longer than a redelivery, so none is resumable).
+    run_stale_after_s: float = Field(default=4 * 3600, ge=0, alias="CODEGEN_RUN_STALE_AFTER_S")
     max_graph_nodes: int = Field(default=500, alias="CODEGEN_MAX_GRAPH_NODES")
     max_file_bytes: int = Field(default=512 * 1024, alias="CODEGEN_MAX_FILE_BYTES")
     max_files: int = Field(default=200, alias="CODEGEN_MAX_FILES")

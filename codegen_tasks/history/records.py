@@ -105,3 +105,14 @@ class CostLine(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+
+
+class ProjectInfo(BaseModel):
+    """A stored project for `codegen projects`."""
+
+    id: str
+    name: str
+    runs: int
+    last_run_id: str | None
+    last_run_status: str | None
+    updated_at: datetime

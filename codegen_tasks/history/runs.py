@@ -23,7 +23,7 @@ from codegen_tasks.history.tables import (
     RunRow,
     SnapshotRow,
 )
-from codegen_tasks.messages import BreakingChange, ServiceStatus
+from codegen_tasks.messages import BreakingChange, RunStatus, ServiceStatus
 
 
 class RunNode(BaseModel):
@@ -166,6 +166,9 @@ class RunStore(SessionStore):
             row = s.get(RunNodeRow, (run_id, node_id))
             if row is None:
                 raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
+            run = s.get(RunRow, run_id)
+            if run is not None and run.status == RunStatus.CANCELLED.value:
+                return  # a cancelled run keeps the state it was closed with
             row.status, row.updated_at = status.value, now
             if streamed_tokens is not None:
                 row.streamed_tokens = streamed_tokens

@@ -27,6 +27,7 @@ from codegen_tasks.settings import BUILTIN_MODEL
 from codegen_tasks.storage.bundles import read_bundle, write_bundle
 
 log = logging.getLogger("codegen_tasks.pipeline")
+CLOSED = "the run was closed before this node started"
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,8 @@ def _resume(deps: Deps, job: NodeJob, done: GenerationRecord) -> GenerationRecor
 
 def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
     """Generate one node for a run. Retryable errors propagate; others are recorded."""
+    if deps.history.run_info(job.run_id).finished_at is not None:  # cancelled or abandoned
+        return record_failure(deps, job, CLOSED)
     with deps.history.transaction():  # the step's reads and first write: one transaction
         existing = deps.history.generation_by_key(f"{job.run_id}:{job.node_id}:generate")
         if existing is not None:  # retried or redelivered: the work is done

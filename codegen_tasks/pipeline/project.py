@@ -18,6 +18,7 @@ from codegen_tasks.messages import (
     run_status,
 )
 from codegen_tasks.pipeline.breaking import report_breaking
+from codegen_tasks.pipeline.closing import close_abandoned
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import NodeJob, inputs_hash
 from codegen_tasks.pipeline.typed import typed_check_in_run
@@ -61,6 +62,7 @@ def start_run(
     deps: Deps, payload: GenerateProjectPayload, run_id: str, batch_id: str | None = None
 ) -> RunPlan:
     project = load_project(deps, payload)
+    close_abandoned(deps, project.project.id, keep=run_id)
     model = payload.ai_model or deps.settings.default_model()
     graph_json = project.model_dump(mode="json", by_alias=True)
     snapshot_id = deps.history.save_snapshot(
@@ -185,6 +187,9 @@ def cancel_run(deps: Deps, run_id: str) -> RunResult:
 
 
 def _close(deps: Deps, run_id: str, unfinished: str, status: RunStatus | None) -> RunResult:
+    """Close the run once: a run already closed (cancelled, abandoned) stays as it is."""
+    if deps.history.run_info(run_id).finished_at is not None:
+        return run_result(deps, run_id)
     with deps.history.transaction():  # one transaction, however many nodes
         for node in deps.history.run_nodes(run_id):
             if not node.status.finished:
