@@ -64,6 +64,17 @@ class LLMError(CodegenError):
 class LLMConfigError(LLMError):
     code = "llm_not_configured"
 
+    @classmethod
+    def missing_key(cls, model: str | None = None) -> LLMConfigError:
+        """No key: say how to set one, and that the built-in generator needs none."""
+        wanted = f"model {model!r} needs" if model else "this needs"
+        return cls(
+            f"OPENROUTER_API_KEY is not set ({wanted} an OpenRouter key): export it or add it"
+            " to .env (see .env.example); without a key, leave out --model to generate with"
+            " the built-in offline generator builtin/scaffold",
+            model=model,
+        )
+
 
 class BudgetExceededError(CodegenError):
     """A call's maximum cost does not fit in what a budget has left (the provider's 402,

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import typer
+from pydantic.alias_generators import to_camel
 from rich.table import Table
 
-from codegen_tasks.cli.common import JSON_OPTION, console, emit_json, errors_exit
+from codegen_tasks.cli.common import JSON_OPTION, console, emit_json, errors_exit, stdout
+from codegen_tasks.errors import LLMError, PayloadError
 from codegen_tasks.history.migrate import make_engine, upgrade
 from codegen_tasks.llm.openrouter import OpenRouterClient
+from codegen_tasks.pricing import catalog_models
 from codegen_tasks.schema import all_schemas
 from codegen_tasks.settings import BUILTIN_MODEL, get_settings
 
@@ -18,19 +21,22 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("head"), as_json: bool = JSON_OPTION) -> None:
     """Migrate the history database to the latest schema."""
     settings = get_settings()
-    with errors_exit():
+    with errors_exit(as_json):
         engine = make_engine(settings.database_url)
         upgrade(engine, revision)
         engine.dispose()
-    console.print(f"database at revision {revision}")
+    where = engine.url.render_as_string(hide_password=True)
+    if as_json:
+        emit_json({"revision": revision, "database": where})
+    else:
+        stdout.print(f"database {where} at revision {revision}")
 
 
-def _client() -> OpenRouterClient:
-    settings = get_settings()
-    return OpenRouterClient.from_settings(settings)
+def _client(*, key_required: bool = True) -> OpenRouterClient:
+    return OpenRouterClient.from_settings(get_settings(), key_required=key_required)
 
 
 def test_connection(
@@ -46,7 +52,7 @@ def test_connection(
         emit_json(report.model_dump())
     else:
         colour = "green" if report.ok else "red"
-        console.print(
+        stdout.print(
             f"[{colour}]{'ok' if report.ok else 'failed'}[/] {report.model} at {report.base_url}"
             f" in {report.latency_ms:.0f} ms {report.detail}"
         )
@@ -58,15 +64,27 @@ def models(
     search: str | None = typer.Option(None, "--search", "-s", help="Filter by id or name."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """The provider's models with prices (USD per million tokens)."""
-    with errors_exit(as_json), _client() as client:
-        found = client.list_models()
+    """The provider's models with prices (USD per million tokens). The list is public: no
+    key needed; when the provider cannot be reached, the built-in price table is shown."""
+    source = "provider"
+    with errors_exit(as_json), _client(key_required=False) as client:
+        try:
+            found = client.list_models()
+        except LLMError as exc:
+            source, found = "table", catalog_models()
+            console.print(f"[yellow]note:[/] {exc.message}; showing the built-in price table")
     needle = (search or "").lower()
     found = [m for m in found if needle in m.id.lower() or needle in m.name.lower()]
     if as_json:
-        emit_json({"builtin": BUILTIN_MODEL, "models": [m.model_dump() for m in found]})
+        emit_json(
+            {
+                "builtin": BUILTIN_MODEL,
+                "source": source,
+                "models": [{to_camel(k): v for k, v in m.model_dump().items()} for m in found],
+            }
+        )
         return
-    table = Table(title="models (USD per 1M tokens)")
+    table = Table(title=f"models (USD per 1M tokens, from the {source})")
     for column in ("id", "context", "prompt", "completion"):
         table.add_column(column)
     for m in found:
@@ -76,18 +94,27 @@ def models(
             "" if m.prompt_usd_per_mtok is None else f"{m.prompt_usd_per_mtok:g}",
             "" if m.completion_usd_per_mtok is None else f"{m.completion_usd_per_mtok:g}",
         )
-    console.print(table)
+    stdout.print(table)
 
 
 def schema(
     out: Path | None = typer.Option(None, "--out", help="Write one <name>.schema.json per model."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """JSON Schema of every task payload and result, for backends in other languages."""
+    """JSON Schema of every task payload and result, for backends in other languages (JSON
+    on stdout without --out)."""
     schemas = all_schemas()
     if out is None:
         emit_json(schemas)
         return
-    out.mkdir(parents=True, exist_ok=True)
-    for name, body in schemas.items():
-        (out / f"{name}.schema.json").write_text(json.dumps(body, indent=2) + "\n")
-    console.print(f"{len(schemas)} schemas written to {out}")
+    with errors_exit(as_json):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, body in schemas.items():
+                (out / f"{name}.schema.json").write_text(json.dumps(body, indent=2) + "\n")
+        except OSError as exc:
+            raise PayloadError(f"cannot write schemas to {out}: {exc.strerror}") from exc
+    if as_json:
+        emit_json({"out": str(out), "schemas": sorted(schemas)})
+    else:
+        stdout.print(f"{len(schemas)} schemas written to {out}")

@@ -1,4 +1,9 @@
-"""What every command shares: settings, ports, JSON output, error exits."""
+"""What every command shares: settings, ports, where output goes, JSON output, error exits.
+
+Conventions: data (tables, listings, results) goes to stdout through `stdout`, or as one JSON
+object with `--json`; progress, notes and errors go to stderr through `console`. Bad input
+is a clear message and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,10 @@ from codegen_tasks.errors import CodegenError, GraphError
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.settings import get_settings
 
-console = Console(stderr=True)
+# Not a terminal: never wrap at 80 columns (ids and paths stay whole in files and pipes).
+WIDE = 1000
+console = Console(stderr=True, width=None if sys.stderr.isatty() else WIDE)
+stdout = Console(width=None if sys.stdout.isatty() else WIDE)
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON object for machines.")
 PROJECT_OPTION = typer.Option(..., "--project", help="Project id.")
 NODE_OPTION = typer.Option(None, "--node", help="Only this node (its id or service name).")

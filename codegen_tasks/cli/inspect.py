@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 import typer
+from pydantic.alias_generators import to_camel
 from rich.table import Table
 
 from codegen_tasks.cli.common import (
     JSON_OPTION,
     NODE_OPTION,
     PROJECT_OPTION,
-    console,
     deps,
     emit_json,
     errors_exit,
+    stdout,
 )
 from codegen_tasks.cli.display import breaking_table, run_table, validation_table
 from codegen_tasks.errors import PayloadError
@@ -33,10 +35,10 @@ def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> No
     if as_json:
         emit_json(result.wire())
         return
-    console.print(run_table(result))
+    stdout.print(run_table(result))
     breaking = breaking_table(result)
     if breaking is not None:
-        console.print(breaking)
+        stdout.print(breaking)
 
 
 def validate(
@@ -69,7 +71,7 @@ def validate(
         key = {"projectId": project} if project is not None else {"path": str(path)}
         emit_json({**key, "services": services})
     else:
-        console.print(validation_table(project or str(path), services))
+        stdout.print(validation_table(project or str(path), services))
     if any("error" in s or (s.get("validation") or {}).get("errors") for s in services):
         raise typer.Exit(1)
 
@@ -108,7 +110,14 @@ def contracts(
                 c.response_type or "",
                 c.handler or "",
             )
-    console.print(table)
+    stdout.print(table)
+
+
+class CostGrouping(StrEnum):
+    PROJECT = "project"
+    USER = "user"
+    MODEL = "model"
+    RUN = "run"
 
 
 def _asyncapi(project: str, out: Path | None, as_json: bool) -> None:
@@ -123,38 +132,46 @@ def _asyncapi(project: str, out: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json({"out": str(out), "channels": channels, "operations": operations})
     else:
-        console.print(f"AsyncAPI 3.0: {channels} channels, {operations} operations → {out}")
+        stdout.print(f"AsyncAPI 3.0: {channels} channels, {operations} operations → {out}")
 
 
 def costs(
-    project: str | None = typer.Option(None, "--project"),
-    user: str | None = typer.Option(None, "--user"),
+    project: str | None = typer.Option(None, "--project", help="Only this project id."),
+    user: str | None = typer.Option(None, "--user", help="Only this user id."),
     since: datetime | None = typer.Option(None, "--since", help="ISO date or datetime."),
-    by: str = typer.Option("project", "--by", help="project, user, model or run."),
+    by: CostGrouping = typer.Option(CostGrouping.PROJECT, "--by", help="Group the spend by."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """LLM spend from recorded calls (cached answers cost nothing)."""
+    """LLM spend from recorded calls (cached answers cost nothing), with a total."""
     with errors_exit(as_json):
-        lines = deps().history.costs(by, project_id=project, user_id=user, since=since)
+        d = deps()
+        lines = d.history.costs(by.value, project_id=project, user_id=user, since=since)
+        names = {p.id: p.name for p in d.history.projects()} if by is CostGrouping.PROJECT else {}
+    total = sum(line.cost_usd for line in lines)
     if as_json:
         emit_json(
             {
-                "by": by,
-                "lines": [line.model_dump() for line in lines],
-                "totalUsd": sum(line.cost_usd for line in lines),
+                "by": by.value,
+                "lines": [
+                    {to_camel(k): v for k, v in line.model_dump().items()}
+                    | ({"projectName": names.get(line.key)} if names else {})
+                    for line in lines
+                ],
+                "totalUsd": total,
             }
         )
         return
-    table = Table(title=f"LLM spend by {by}")
-    for column in (by, "calls", "cached", "prompt tok", "completion tok", "cost $"):
+    table = Table(title=f"LLM spend by {by.value}")
+    heads = (by.value, *(("name",) if names else ()), "calls", "cached", "prompt tok")
+    for column in (*heads, "completion tok", "cost $"):
         table.add_column(column)
     for line in lines:
-        table.add_row(
-            line.key,
-            str(line.calls),
-            str(line.cached_calls),
-            str(line.prompt_tokens),
-            str(line.completion_tokens),
-            f"{line.cost_usd:.4f}",
-        )
-    console.print(table)
+        numbers = (line.calls, line.cached_calls, line.prompt_tokens, line.completion_tokens)
+        named = (names.get(line.key, ""),) if names else ()
+        table.add_row(line.key, *named, *map(str, numbers), f"{line.cost_usd:.4f}")
+    blank = ("",) if names else ()
+    fields = ("calls", "cached_calls", "prompt_tokens", "completion_tokens")
+    sums = [sum(getattr(line, f) for line in lines) for f in fields]
+    table.add_section()
+    table.add_row("total", *blank, *map(str, sums), f"{total:.4f}")
+    stdout.print(table)

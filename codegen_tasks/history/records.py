@@ -108,7 +108,9 @@ class CostLine(BaseModel):
 
 
 class ProjectInfo(BaseModel):
-    """A stored project for `codegen projects`."""
+    """A stored project for `codegen projects` (camelCase on the wire)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     id: str
     name: str

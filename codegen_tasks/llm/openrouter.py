@@ -56,7 +56,7 @@ class OpenRouterClient:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._timeout = (connect_timeout, read_timeout)
-        self._headers = {"Authorization": f"Bearer {api_key}"}
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         if app_url:
             self._headers["HTTP-Referer"] = app_url
         if app_title:
@@ -65,12 +65,15 @@ class OpenRouterClient:
         self._session = session or self._new_session()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OpenRouterClient:
-        if not settings.has_llm_key or settings.openrouter_api_key is None:
-            raise LLMConfigError("OPENROUTER_API_KEY is not configured")
+    def from_settings(cls, settings: Settings, *, key_required: bool = True) -> OpenRouterClient:
+        """The configured client; `key_required=False` for public endpoints (the model list)
+        when no key is set."""
+        key = settings.openrouter_api_key
+        if key_required and (not settings.has_llm_key or key is None):
+            raise LLMConfigError.missing_key()
         return cls(
             settings.openrouter_base_url,
-            settings.openrouter_api_key.get_secret_value(),
+            key.get_secret_value() if key is not None else "",
             connect_timeout=settings.openrouter_connect_timeout_s,
             read_timeout=settings.openrouter_timeout_s,
             app_url=settings.openrouter_app_url,

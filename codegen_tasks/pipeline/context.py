@@ -59,7 +59,7 @@ class Deps:
 
         def llm_factory() -> LLMClient:
             if not settings.has_llm_key:
-                raise LLMConfigError("OPENROUTER_API_KEY is not configured")
+                raise LLMConfigError.missing_key()
             return OpenRouterClient.from_settings(settings)
 
         checker = (

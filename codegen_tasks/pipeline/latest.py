@@ -171,7 +171,7 @@ def discover_project(
 def asyncapi_latest(deps: Deps, project_id: str) -> dict[str, Any]:
     """The AsyncAPI 3.0 document of the project's latest bundles (and graph-implied patterns);
     payload schemas need the contract tools (`deps.payload_schemas`)."""
-    project = _project(deps, project_id)
+    project = latest_project(deps, project_id)
     bundles: list[ServiceBundle] = []
     services: dict[str, tuple[str, int, list[str]]] = {}
     for node in project.graph.code_nodes():

@@ -279,7 +279,7 @@ def test_a_stream_that_ends_cleanly_without_done_is_retryable() -> None:
 
 
 def test_from_settings(fake_openrouter: FakeOpenRouter) -> None:
-    with pytest.raises(LLMConfigError, match="OPENROUTER_API_KEY is not configured"):
+    with pytest.raises(LLMConfigError, match="OPENROUTER_API_KEY is not set"):
         OpenRouterClient.from_settings(Settings(OPENROUTER_API_KEY=None, _env_file=None))
     settings = Settings(
         OPENROUTER_API_KEY=TEST_API_KEY,

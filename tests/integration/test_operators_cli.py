@@ -163,7 +163,7 @@ def test_costs_models_estimate_and_report(
 
     models = cli_json(["models", "--search", "claude"], env, tmp_path)["models"]
     assert models and all("claude" in m["id"] for m in models)
-    assert all(m["prompt_usd_per_mtok"] is not None for m in models)
+    assert all(m["promptUsdPerMtok"] is not None for m in models)
 
     again = cli_json(["generate", str(SHOP_GRAPH), "--estimate", "--model", MODEL], env, tmp_path)
     assert all(s["skipped"] for s in again["services"]) and again["costUsd"] == 0
