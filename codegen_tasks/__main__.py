@@ -1,3 +1,3 @@
-from codegen_tasks.cli import app
+from codegen_tasks.cli import run
 
-app(prog_name="codegen")
+run()

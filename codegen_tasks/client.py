@@ -73,6 +73,24 @@ class CodegenClient:
         self.embedded = not self.settings.broker_url
         self._app: Celery | None = None
         self._eager: dict[str, Any] = {}
+        self._results: dict[str, AsyncResult] = {}
+
+    def __enter__(self) -> CodegenClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the results this client followed, then the app's connections: a result
+        left to the garbage collector at interpreter exit fails in its `__del__`."""
+        for result in self._results.values():
+            if result.backend is not None:
+                result.backend.remove_pending_result(result)
+                result.backend = None
+        self._results.clear()
+        if self._app is not None:
+            self._app.close()
 
     @property
     def app(self) -> Celery:
@@ -136,7 +154,10 @@ class CodegenClient:
         return run.run_id
 
     def result(self, task_id: str) -> AsyncResult:
-        return AsyncResult(task_id, app=self.app)
+        """One result handle per task id, released by `close()`."""
+        if task_id not in self._results:
+            self._results[task_id] = AsyncResult(task_id, app=self.app)
+        return self._results[task_id]
 
     def status(self, task_id: str) -> dict[str, Any]:
         """The task's state (PENDING, STARTED, PROGRESS, RETRY, SUCCESS, FAILURE) and, while

@@ -30,6 +30,16 @@ class GraphError(CodegenError):
         self.problems = problems
 
 
+class SettingsError(CodegenError):
+    """A setting from the environment or `.env` is invalid."""
+
+    code = "invalid_settings"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"invalid settings: {'; '.join(problems)}", problems=problems)
+        self.problems = problems
+
+
 class PayloadError(CodegenError):
     code = "invalid_payload"
 

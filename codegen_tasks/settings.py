@@ -6,10 +6,23 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from codegen_tasks.errors import SettingsError
+
 BUILTIN_MODEL = "builtin/scaffold"
+STATE_DIR = ".codegen"
+
+
+def find_state_dir(start: Path) -> Path:
+    """The nearest `.codegen` directory in `start` or a parent (like git finds `.git`), so the
+    state does not change with `cd` inside a project; else `start/.codegen`."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / STATE_DIR).is_dir():
+            return folder / STATE_DIR
+    return start / STATE_DIR
 
 
 class Settings(BaseSettings):
@@ -31,6 +44,9 @@ class Settings(BaseSettings):
     )
     openrouter_app_title: str = Field(default="codegen-tasks", alias="OPENROUTER_APP_TITLE")
 
+    # Embedded state (history, bundles, cache) lives in CODEGEN_HOME: by default the nearest
+    # `.codegen` directory (see find_state_dir); the three settings below override one each.
+    codegen_home: Path | None = Field(default=None, alias="CODEGEN_HOME")
     database_url: str = Field(default="sqlite:///.codegen/codegen.db", alias="CODEGEN_DATABASE_URL")
     broker_url: str | None = Field(default=None, alias="CODEGEN_BROKER_URL")
     result_backend: str | None = Field(default=None, alias="CODEGEN_RESULT_BACKEND")
@@ -101,6 +117,28 @@ class Settings(BaseSettings):
         default_factory=dict, alias="CODEGEN_MODEL_RATE_LIMITS"
     )
 
+    @model_validator(mode="after")
+    def _state_in_home(self) -> Settings:
+        """Defaults of the embedded state, made absolute under the state directory."""
+        home = (self.codegen_home or find_state_dir(Path.cwd())).expanduser().resolve()
+        self.codegen_home = home
+        given = self.model_fields_set
+        if "database_url" not in given:
+            self.database_url = f"sqlite:///{home / 'codegen.db'}"
+        if "storage_url" not in given:
+            self.storage_url = f"file://{(home / 'bundles').as_posix()}"
+        if "cache_dir" not in given:
+            self.cache_dir = home / "cache"
+        return self
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The history database's file when it is SQLite on disk."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url == "sqlite://":
+            return None
+        return Path(self.database_url.removeprefix(prefix).split("?")[0])
+
     @property
     def has_llm_key(self) -> bool:
         key = self.openrouter_api_key
@@ -131,4 +169,9 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment and `.env`. Raises SettingsError naming each bad one."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise SettingsError(problems) from exc

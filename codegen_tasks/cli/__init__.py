@@ -8,6 +8,7 @@ from importlib.metadata import version
 import typer
 
 from codegen_tasks.cli import admin, batch, export, generate, inspect, listing, report
+from codegen_tasks.errors import CodegenError
 
 app = typer.Typer(
     name="codegen",
@@ -48,6 +49,16 @@ def main(
     ),
 ) -> None:
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.INFO if verbose else logging.ERROR,  # warnings reach the user as results
         format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
     )
+
+
+def run() -> None:
+    """The console script: errors raised before a command's own handling (bad settings)
+    are one clear message and exit code 2, never a traceback."""
+    try:
+        app(prog_name="codegen")
+    except CodegenError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(2) from exc

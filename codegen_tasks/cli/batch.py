@@ -59,9 +59,9 @@ def regenerate(
         if not as_json:
             console.print(f"batch [bold]{batch_id}[/] (resume with --batch {batch_id})")
         projects = latest.select_projects(d, request)
-        client = CodegenClient(get_settings())
-        runner = BatchRunner(d, client, request, batch_id, projects, concurrency)
-        _drive(runner, timeout, show=not as_json)
+        with CodegenClient(get_settings()) as client:
+            runner = BatchRunner(d, client, request, batch_id, projects, concurrency)
+            _drive(runner, timeout, show=not as_json)
     _report(runner, as_json)
 
 

@@ -8,6 +8,7 @@ is a clear message and exit code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +17,10 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from codegen_tasks.errors import CodegenError, GraphError
+from codegen_tasks.errors import CodegenError, GraphError, LLMConfigError, NotFoundError
+from codegen_tasks.messages import RunResult
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.settings import get_settings
+from codegen_tasks.settings import BUILTIN_MODEL, Settings, get_settings
 
 # Not a terminal: never wrap at 80 columns (ids and paths stay whole in files and pipes).
 WIDE = 1000
@@ -29,8 +31,19 @@ PROJECT_OPTION = typer.Option(..., "--project", help="Project id.")
 NODE_OPTION = typer.Option(None, "--node", help="Only this node (its id or service name).")
 
 
-def deps() -> Deps:
-    return Deps.from_settings(get_settings())
+def deps(*, create: bool = False) -> Deps:
+    """The ports from the settings. Reading commands (create=False) refuse a state directory
+    that holds no history rather than silently starting an empty one there."""
+    settings = get_settings()
+    sqlite_file = settings.sqlite_file
+    if not create and sqlite_file is not None and not sqlite_file.exists():
+        raise NotFoundError(
+            f"no codegen state in {settings.codegen_home} (nothing generated there yet): run"
+            " `codegen generate` first, run from the directory you generated in, or set"
+            " CODEGEN_HOME (or CODEGEN_DATABASE_URL)",
+            home=str(settings.codegen_home),
+        )
+    return Deps.from_settings(settings)
 
 
 def emit_json(value: Any) -> None:
@@ -56,3 +69,22 @@ def _fail(as_json: bool, exc: CodegenError, details: str) -> None:
         if details:
             console.print(details)
     raise typer.Exit(2)
+
+
+def require_key(settings: Settings, model: str | None) -> None:
+    """A model other than the built-in one needs a key: refused before any run is recorded."""
+    if model is not None and model != BUILTIN_MODEL and not settings.has_llm_key:
+        raise LLMConfigError.missing_key(model)
+
+
+def next_steps(result: RunResult) -> None:
+    """After a run: where it is stored and what to do next (on stderr, beside the table)."""
+    settings = get_settings()
+    where = settings.codegen_home if settings.sqlite_file is not None else settings.database_url
+    project, run = shlex.quote(result.project_id), shlex.quote(result.run_id)
+    console.print(
+        f"project [bold]{result.project_id}[/], run [bold]{result.run_id}[/] (state: {where})\n"
+        f"  export the code:  codegen export --project {project} --out ./generated\n"
+        f"  report:           codegen report {run} --html report.html\n"
+        f"  this run again:   codegen status {run}"
+    )

@@ -10,11 +10,20 @@ from pathlib import Path
 
 import typer
 
-from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
+from codegen_tasks.cli.common import (
+    JSON_OPTION,
+    console,
+    deps,
+    emit_json,
+    errors_exit,
+    next_steps,
+    require_key,
+    stdout,
+)
 from codegen_tasks.cli.display import RunProgress, breaking_table, run_table
 from codegen_tasks.cli.estimate import estimate_run, show_estimate
 from codegen_tasks.client import CodegenClient
-from codegen_tasks.errors import CodegenError, PayloadError
+from codegen_tasks.errors import CodegenError, NotFoundError, PayloadError
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.graph_source import fetch_graph
 from codegen_tasks.messages import (
@@ -25,7 +34,7 @@ from codegen_tasks.messages import (
 )
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun
-from codegen_tasks.pipeline.project import run_result
+from codegen_tasks.pipeline.project import cancel_run, run_result
 from codegen_tasks.settings import get_settings
 
 POLL_S = 0.25
@@ -66,6 +75,7 @@ class _Submission:
 
     def __init__(self, d: Deps, client: CodegenClient, payload: GenerateProjectPayload) -> None:
         self._client = client
+        self._d, self._run_id = d, payload.run_id or ""
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._embedded: EmbeddedRun | None = None
@@ -98,31 +108,42 @@ class _Submission:
             time.sleep(seconds)
 
     def cancel(self) -> RunResult | None:
-        """Ctrl-C: an embedded run is stopped and closed `cancelled`; on the workers it goes on."""
-        return self._embedded.cancel() if self._embedded is not None else None
+        """Ctrl-C: the run is stopped and closed `cancelled` at once. Embedded, its work stops;
+        on the workers the project task is revoked if it has not started, and tasks still
+        queued for the run do nothing (None: the run was not planned yet)."""
+        if self._embedded is not None:
+            return self._embedded.cancel()
+        if self._task_id is not None:
+            self._client.app.control.revoke(self._task_id)
+        try:
+            return cancel_run(self._d, self._run_id)
+        except NotFoundError:
+            return None
 
 
 def follow(
     d: Deps, client: CodegenClient, payload: GenerateProjectPayload, *, show: bool, timeout: float
 ) -> RunResult:
-    """Start the run and poll its per-node state in history until it is closed."""
+    """Start the run and poll its per-node state in history until it is closed. On the
+    workers, Ctrl-C closes the run as `cancelled` at once (its queued tasks then do nothing)."""
     run_id = payload.run_id or ""
-    submission = _Submission(d, client, payload)
-    deadline = time.monotonic() + timeout
-    try:
-        with RunProgress(console) if show else _NoProgress() as progress:
-            while True:
-                submission.raise_if_failed()
-                if _poll(d, run_id, progress):
-                    break
-                if time.monotonic() > deadline:
-                    raise CodegenError(f"run {run_id} did not finish in {timeout:.0f}s")
-                submission.wait(POLL_S)
-    except KeyboardInterrupt:
-        cancelled = submission.cancel()
-        if cancelled is None:
-            raise
-        return cancelled
+    with client:
+        submission = _Submission(d, client, payload)
+        deadline = time.monotonic() + timeout
+        try:
+            with RunProgress(console) if show else _NoProgress() as progress:
+                while True:
+                    submission.raise_if_failed()
+                    if _poll(d, run_id, progress):
+                        break
+                    if time.monotonic() > deadline:
+                        raise CodegenError(f"run {run_id} did not finish in {timeout:.0f}s")
+                    submission.wait(POLL_S)
+        except KeyboardInterrupt:
+            cancelled = submission.cancel()
+            if cancelled is None:
+                raise
+            return cancelled
     return run_result(d, run_id)
 
 
@@ -162,15 +183,17 @@ def report(result: RunResult, as_json: bool) -> None:
     if as_json:
         emit_json(result.wire())
     else:
-        console.print(run_table(result))
+        stdout.print(run_table(result))
         for cycle in result.cycles:
             console.print(f"[yellow]cycle:[/] {' → '.join([*cycle, cycle[0]])}")
         breaking = breaking_table(result)
         if breaking is not None:
-            console.print(breaking)
+            stdout.print(breaking)
     if result.status is RunStatus.CANCELLED:
         console.print(f"[yellow]run {result.run_id} cancelled[/]")
         raise typer.Exit(CANCELLED_EXIT_CODE)
+    if not as_json:
+        next_steps(result)
     if result.status is not RunStatus.SUCCEEDED:
         raise typer.Exit(1)
 
@@ -205,7 +228,7 @@ def generate(
         raw = _graph_source(graph, project_id)
         project = parse_graph(raw, max_nodes=settings.max_graph_nodes)
         if estimate:
-            show_estimate(estimate_run(deps(), project, model, force), as_json)
+            show_estimate(estimate_run(deps(create=True), project, model, force), as_json)
             return
         payload = GenerateProjectPayload(
             metadata=Metadata(user_id=None),
@@ -218,5 +241,7 @@ def generate(
             ai_review=ai_review,
             run_id=uuid.uuid4().hex,
         )
-        result = follow(deps(), CodegenClient(settings), payload, show=not as_json, timeout=timeout)
+        require_key(settings, model)
+        d = deps(create=True)
+        result = follow(d, CodegenClient(settings), payload, show=not as_json, timeout=timeout)
     report(result, as_json)
