@@ -15,16 +15,6 @@ BUILTIN_MODEL = "builtin/scaffold"
 STATE_DIR = ".codegen"
 
 
-def find_state_dir(start: Path) -> Path:
-    """The nearest `.codegen` directory in `start` or a parent (like git finds `.git`), so the
-    state does not change with `cd` inside a project; else `start/.codegen`."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / STATE_DIR).is_dir():
-            return folder / STATE_DIR
-    return start / STATE_DIR
-
-
 class Settings(BaseSettings):
     """Everything configurable, with embedded defaults that run offline."""
 
@@ -44,8 +34,8 @@ class Settings(BaseSettings):
     )
     openrouter_app_title: str = Field(default="codegen-tasks", alias="OPENROUTER_APP_TITLE")
 
-    # Embedded state (history, bundles, cache) lives in CODEGEN_HOME: by default the nearest
-    # `.codegen` directory (see find_state_dir); the three settings below override one each.
+    # Embedded state (history, bundles, cache) lives in CODEGEN_HOME, by default `.codegen` in
+    # the current directory; the three settings below override one each.
     codegen_home: Path | None = Field(default=None, alias="CODEGEN_HOME")
     database_url: str = Field(default="sqlite:///.codegen/codegen.db", alias="CODEGEN_DATABASE_URL")
     broker_url: str | None = Field(default=None, alias="CODEGEN_BROKER_URL")
@@ -120,7 +110,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _state_in_home(self) -> Settings:
         """Defaults of the embedded state, made absolute under the state directory."""
-        home = (self.codegen_home or find_state_dir(Path.cwd())).expanduser().resolve()
+        home = (self.codegen_home or Path(STATE_DIR)).expanduser().resolve()
         self.codegen_home = home
         given = self.model_fields_set
         if "database_url" not in given:
