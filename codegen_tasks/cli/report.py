@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 
 from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
 from codegen_tasks.graph import parse_graph
+from codegen_tasks.history.listing import aware
+from codegen_tasks.messages import ServiceStatus
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.project import run_result
 from codegen_tasks.report import ReportMeta, render_report
 
 
+def _durations_ms(d: Deps, run_id: str) -> dict[str, float]:
+    """Per node, from the start of its generation to its last step (validation and
+    discovery included); skipped nodes did nothing in this run."""
+    found: dict[str, float] = {}
+    for node in d.history.run_nodes(run_id):
+        if node.generation_id is None or node.status is ServiceStatus.SKIPPED:
+            continue
+        generation = d.history.generation(node.generation_id)
+        started = aware(generation.created_at) - timedelta(milliseconds=generation.duration_ms)
+        ended = node.updated_at or aware(generation.created_at)
+        found[node.node_id] = max((ended - started).total_seconds() * 1000, generation.duration_ms)
+    return found
+
+
 def _meta(d: Deps, run_id: str) -> ReportMeta:
     info = d.history.run_info(run_id)
-    durations = {
-        n.node_id: d.history.generation(n.generation_id).duration_ms
-        for n in d.history.run_nodes(run_id)
-        if n.generation_id is not None
-    }
+    durations = _durations_ms(d, run_id)
     return ReportMeta(
         model=info.model,
         batch_id=info.batch_id,
@@ -42,6 +55,9 @@ def report(
         result = run_result(d, run_id)
         raw = d.history.snapshot(d.history.run_snapshot_id(run_id))
         page = render_report(result, parse_graph(raw), _meta(d, run_id))
+    if html is None and as_json:
+        emit_json({"runId": run_id, "status": result.status.value, "page": page})
+        return
     if html is None:
         sys.stdout.write(page)
         return

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from codegen_tasks.errors import NotFoundError
+from codegen_tasks.history.listing import aware
 from codegen_tasks.history.records import (
     RunInfo,
 )
@@ -35,6 +36,7 @@ class RunNode(BaseModel):
     error: str | None
     error_code: str | None = None
     error_status: int | None = None
+    updated_at: datetime | None = None  # the node's last step
 
 
 def graph_hash(graph: dict[str, Any]) -> str:
@@ -269,4 +271,5 @@ def _run_node(row: RunNodeRow) -> RunNode:
         error=row.error,
         error_code=row.error_code,
         error_status=row.error_status,
+        updated_at=aware(row.updated_at),
     )
