@@ -15,7 +15,7 @@ KIND = {NodeType.SERVICE: "service", NodeType.DATABASE: "database",
         NodeType.GATEWAY: "gateway", NodeType.LOGIC: "logic"}  # fmt: skip
 
 
-def _positions(graph: Graph) -> dict[str, tuple[float, float]]:
+def positions(graph: Graph) -> dict[str, tuple[float, float]]:
     """Top-left corners in SVG units; a grid when the graph carries no real positions."""
     raw = {n.id: (n.position.x, n.position.y) for n in graph.nodes}
     if len(set(raw.values())) < len(raw):  # missing or clashing positions
@@ -40,7 +40,7 @@ def _spread(points: list[tuple[float, float]]) -> float:
     return max(1.0, GAP_X / closest)
 
 
-def _anchor(box: tuple[float, float], toward: tuple[float, float]) -> tuple[float, float]:
+def _anchor(box: Point, toward: Point) -> Point:
     """Where the line from the box's centre toward a point leaves the box."""
     cx, cy = box[0] + NODE_W / 2, box[1] + NODE_H / 2
     dx, dy = toward[0] - cx, toward[1] - cy
@@ -53,15 +53,55 @@ def _anchor(box: tuple[float, float], toward: tuple[float, float]) -> tuple[floa
     return cx + dx * scale, cy + dy * scale
 
 
-def _edge(src: tuple[float, float], dst: tuple[float, float], kind: str) -> str:
+Point = tuple[float, float]
+BENDS = (60.0, -60.0, 120.0, -120.0, 200.0, -200.0, 320.0, -320.0)
+
+
+def bezier(start: Point, control: Point, end: Point, steps: int = 24) -> list[Point]:
+    """Points along the quadratic curve (a straight line when control is the midpoint)."""
+    points = []
+    for i in range(steps + 1):
+        t = i / steps
+        a, b, c = (1 - t) ** 2, 2 * (1 - t) * t, t**2
+        points.append(
+            (a * start[0] + b * control[0] + c * end[0], a * start[1] + b * control[1] + c * end[1])
+        )
+    return points
+
+
+def crosses(points: list[Point], boxes: list[Point], margin: float = 6.0) -> bool:
+    """Whether any point falls in a box (top-left corners, with a margin)."""
+    return any(
+        bx - margin <= x <= bx + NODE_W + margin and by - margin <= y <= by + NODE_H + margin
+        for x, y in points
+        for bx, by in boxes
+    )
+
+
+def _control(start: Point, end: Point, others: list[Point]) -> Point:
+    """The curve's control point: the midpoint (a straight arrow) unless that passes through
+    another node, else bent sideways, further and further, until it clears them."""
+    mid = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    length = max((dx * dx + dy * dy) ** 0.5, 1.0)
+    normal = (-dy / length, dx / length)
+    for bend in (0.0, *BENDS):
+        control = (mid[0] + normal[0] * bend, mid[1] + normal[1] * bend)
+        if not crosses(bezier(start, control, end), others):
+            return control
+    return mid
+
+
+def _edge(src: Point, dst: Point, kind: str, others: list[Point]) -> str:
     centre_dst = (dst[0] + NODE_W / 2, dst[1] + NODE_H / 2)
     centre_src = (src[0] + NODE_W / 2, src[1] + NODE_H / 2)
     x1, y1 = _anchor(src, centre_dst)
     x2, y2 = _anchor(dst, centre_src)
+    cx, cy = _control((x1, y1), (x2, y2), others)
     dash = ' stroke-dasharray="5 4"' if kind == "DATABASE" else ""
     return (
-        f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#57606a" '
-        f'stroke-width="1.6" marker-end="url(#arrow)"{dash}/>'
+        f'<path d="M{x1:.1f},{y1:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}" fill="none" '
+        f'stroke="#57606a" stroke-width="1.6" marker-end="url(#arrow)"{dash}/>'
     )
 
 
@@ -84,11 +124,16 @@ def _node(node: Node, at: tuple[float, float], status: str | None) -> str:
 
 def graph_svg(graph: Graph, statuses: dict[str, str]) -> str:
     """The SVG element; `statuses` maps code node ids to their status in the run."""
-    at = _positions(graph)
+    at = positions(graph)
     width = max((x for x, _ in at.values()), default=0.0) + NODE_W + PAD
     height = max((y for _, y in at.values()), default=0.0) + NODE_H + PAD
     edges = [
-        _edge(at[e.source], at[e.target], e.type.name)
+        _edge(
+            at[e.source],
+            at[e.target],
+            e.type.name,
+            [box for nid, box in at.items() if nid not in (e.source, e.target)],
+        )
         for e in graph.edges
         if e.source in at and e.target in at
     ]

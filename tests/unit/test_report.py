@@ -22,6 +22,7 @@ from codegen_tasks.messages import (
 )
 from codegen_tasks.report import ReportMeta, render_report
 from codegen_tasks.report.style import STATUS_COLOURS
+from codegen_tasks.report.svg import bezier, crosses, graph_svg, positions
 from tests.examples import shop
 from tests.png import decode_png
 
@@ -87,7 +88,7 @@ def test_page_is_self_contained_and_escaped() -> None:
 def test_page_shows_graph_matrix_contracts_and_costs() -> None:
     page = _page()
     assert page.count('<g class="node"') == 8  # every node, code or not
-    assert page.count("<line ") == 8  # every edge
+    assert page.count('marker-end="url(#arrow)"') == 8  # every edge
     for colour in ("succeeded", "failed", "skipped"):
         assert STATUS_COLOURS[colour] in page
     for level in ("structural", "contract", "typescript", "build", "health check",
@@ -142,3 +143,26 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
         for name, colour in (("green", GREEN), ("red", RED), ("blue", BLUE))
     }
     assert all(n > 1500 for n in counts.values()), counts
+
+
+def test_an_edge_bends_around_a_node_in_its_way() -> None:
+    raw = shop()
+    raw["graph"]["nodes"] = [
+        {"id": f"n{i}", "type": 1, "data": {"serviceName": name}, "position": {"x": x, "y": 0}}
+        for i, (name, x) in enumerate((("left", 0), ("middle", 300), ("right", 600)))
+    ]
+    raw["graph"]["edges"] = [
+        {"id": "e-far", "source": "n0", "target": "n2"},
+        {"id": "e-near", "source": "n0", "target": "n1"},
+    ]
+    graph = parse_graph(raw).graph
+    boxes = positions(graph)
+    svg = graph_svg(graph, {})
+    curves = re.findall(r'<path d="M([\d.]+),([\d.]+) Q([\d.]+),([\d.]+) ([\d.]+),([\d.]+)"', svg)
+    assert len(curves) == 2
+    far, near = ([float(v) for v in c] for c in curves)
+    points = bezier((far[0], far[1]), (far[2], far[3]), (far[4], far[5]))
+    assert not crosses(points, [boxes["n1"]])  # around the middle node, not through it
+    straight = bezier((far[0], far[1]), ((far[0] + far[4]) / 2, far[1]), (far[4], far[5]))
+    assert crosses(straight, [boxes["n1"]])  # which a straight arrow would cross
+    assert near[3] == near[1]  # an arrow with nothing in its way stays straight
