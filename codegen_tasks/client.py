@@ -47,11 +47,13 @@ MAX_LIST = 5
 Payload = Message | dict[str, Any]
 
 
-def summary(payload: dict[str, Any]) -> str:
-    """What Flower shows as the task's arguments: ids and model only, never graphs, metadata
-    or secrets; long id lists are cut."""
+def summary(payload: dict[str, Any], service_name: str | None = None) -> str:
+    """What Flower shows as the task's arguments: ids, the node's service name and model
+    only, never graphs, metadata or secrets; long id lists are cut."""
     shown: dict[str, Any] = {}
     for key in SUMMARY_FIELDS:
+        if key == "runId" and service_name:
+            shown["service"] = service_name
         value = payload.get(key)
         if value in (None, False):
             continue
@@ -84,10 +86,19 @@ class CodegenClient:
     def close(self) -> None:
         """Release the results this client followed, then the app's connections: a result
         left to the garbage collector at interpreter exit fails in its `__del__`."""
-        for result in self._results.values():
-            if result.backend is not None:
+        pending: list[Any] = list(self._results.values())
+        seen: set[int] = set()
+        while pending:  # the results, their parents and the children they cached
+            result = pending.pop()
+            if result is None or id(result) in seen:
+                continue
+            seen.add(id(result))
+            pending += list(getattr(result, "results", None) or [])  # a group's members
+            if isinstance(result, AsyncResult) and result.backend is not None:
+                cache = result._cache or {}  # what was already fetched, nothing more
+                pending += [result.parent, *(cache.get("children") or [])]
                 result.backend.remove_pending_result(result)
-                result.backend = None
+                result.backend = None  # nothing left for __del__ at interpreter exit
         self._results.clear()
         if self._app is not None:
             self._app.close()
@@ -142,6 +153,7 @@ class CodegenClient:
         result = self.app.send_task(
             task_name, args=[data], argsrepr=summary(data), kwargsrepr="{}", **options
         )
+        self._results[str(result.id)] = result  # released by close()
         return str(result.id)
 
     def _embedded_run(self, payload: GenerateProjectPayload) -> str:

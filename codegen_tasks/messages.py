@@ -234,6 +234,10 @@ class RunResult(Message):
     project_id: str
     run_id: str
     status: RunStatus
+    # The project task answers once the run is planned: this `codegen.finalize_run` task's
+    # result is the run's final state (None when the run is final already). Early in the
+    # fields: Flower shows a result's first kilobyte.
+    final_task_id: str | None = None
     services: list[ServiceResult] = Field(default_factory=list)
     cycles: list[list[str]] = Field(default_factory=list)
     breaking_changes: list[BreakingChange] = Field(default_factory=list)

@@ -16,6 +16,7 @@ from codegen_tasks.messages import (
     MergeBundlePayload,
     RegenerateProjectsPayload,
     RegenerateProjectsResult,
+    RunStatus,
     ValidatePayload,
 )
 from codegen_tasks.pipeline import batch, latest
@@ -37,7 +38,8 @@ def step_signatures(steps: tuple[NodeStep, ...], job: NodeJob, metadata: JSON) -
     signatures = []
     for step in steps:
         payload = step.payload(job, metadata)
-        signatures.append(app.tasks[step.task].si(payload).set(**shown(payload)))
+        signature = app.tasks[step.task].si(payload)
+        signatures.append(signature.set(**shown(payload, job.service_name)))
     return signatures
 
 
@@ -46,11 +48,17 @@ def node_chain(job: NodeJob, metadata: JSON) -> Any:
     return chain(*step_signatures(NODE_STEPS, job, metadata))
 
 
+def final_task_id(run_id: str) -> str:
+    """The id of the run's `codegen.finalize_run` task, whose result is its final state."""
+    return f"{run_id}-final"
+
+
 def dispatch_run(run_id: str, jobs: list[NodeJob], metadata: JSON) -> None:
+    final = finalize_run.si(run_id).set(task_id=final_task_id(run_id), argsrepr=repr([run_id]))
     if not jobs:
-        finalize_run.si(run_id).apply_async()
+        final.apply_async()
         return
-    chord(group(node_chain(job, metadata) for job in jobs))(finalize_run.si(run_id))
+    chord(group(node_chain(job, metadata) for job in jobs))(final)
 
 
 @app.task(name="codegen.generate_project", **RETRY_OPTIONS)
@@ -63,7 +71,10 @@ def generate_project(self: Task, payload: JSON) -> JSON:
         if not jobs:  # every node was unchanged: close the run here, without a task hop
             return run_with_retries(self, lambda: close_run(deps(), run_id)).wire()
         dispatch_run(run_id, jobs, request.metadata.model_dump())
-    return run_result(deps(), run_id).wire()
+    planned = run_result(deps(), run_id)
+    if planned.status is RunStatus.RUNNING:  # the final state will be the finalize task's
+        planned = planned.model_copy(update={"final_task_id": final_task_id(run_id)})
+    return planned.wire()
 
 
 @app.task(name="codegen.generate_service", **RETRY_OPTIONS)

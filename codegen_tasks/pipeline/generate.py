@@ -41,6 +41,7 @@ class NodeJob:
     user_id: str | None = None
     multi_step: bool = False
     ai_review: bool = False
+    service_name: str | None = None  # for operators (Flower's argument summaries)
 
 
 @dataclass

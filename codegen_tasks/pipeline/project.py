@@ -113,6 +113,7 @@ def start_run(
             user_id=payload.metadata.user_id,
             multi_step=payload.multi_step,
             ai_review=payload.ai_review,
+            service_name=n.name,
         )
         for n in code_nodes
     ]

@@ -117,12 +117,15 @@ def free_port() -> int:
 
 @pytest.fixture
 def flower(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, tuple[str, str]]]:
+    """The README's Flower: the launcher, credentials and port from the environment only."""
     port, auth = free_port(), ("ops", "flower-test-pass")
-    env = clean_env(CODEGEN_BROKER_URL=redis_url)
+    env = clean_env(
+        CODEGEN_BROKER_URL=redis_url, FLOWER_PORT=str(port), FLOWER_BASIC_AUTH=":".join(auth)
+    )
+    env = {k: v for k, v in env.items() if k != "FLOWER_ADDRESS"}  # the default: loopback
     log = (tmp_path / "flower.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.app", "flower", f"--port={port}",
-         "--address=127.0.0.1", f"--basic-auth={auth[0]}:{auth[1]}"],
+        [sys.executable, "-m", "workers.flower"],
         env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -182,11 +185,19 @@ def test_flower_shows_names_safe_summaries_progress_and_metrics(
         )  # fmt: skip
         backend = redis.Redis.from_url(redis_url)
         progress = wait_until(lambda: _progress_states(backend), timeout=120, what="PROGRESS")
+        shown = wait_until(lambda: _flower_progress(url, auth), timeout=120, what="Flower")
         out, err = cli.communicate(timeout=300)
         backend.close()
     assert cli.returncode == 0, err
+    assert "Traceback" not in err and "meta_path" not in err  # results released before exit
     assert progress[0]["streamedTokens"] > 0 and progress[0]["nodeId"]
     assert json.loads(out)["status"] == "succeeded"
+    assert shown["name"] == "codegen.generate_service" and "'service': '" in shown["args"]
+    assert json.loads(shown["result"])["streamedTokens"] > 0  # progress, not None
+
+    metrics_open = requests.get(f"{url}/metrics", timeout=10)
+    assert metrics_open.status_code == 401 and "Basic" in metrics_open.headers["WWW-Authenticate"]
+    assert requests.get(f"{url}/metrics", auth=(auth[0], "wrong"), timeout=10).status_code == 401
 
     assert requests.get(f"{url}/api/tasks", timeout=10).status_code == 401
     tasks = wait_until(
@@ -210,3 +221,39 @@ def test_flower_shows_names_safe_summaries_progress_and_metrics(
         assert TEST_API_KEY not in args and "serviceName" not in args and "metadata" not in args
     metrics = requests.get(f"{url}/metrics", auth=auth, timeout=10).text
     assert "flower_events_total" in metrics and 'task="codegen.generate_service"' in metrics
+
+    project = next(t for t in tasks.values() if t["name"] == "codegen.generate_project")
+    planned = _result(url, auth, project["uuid"])
+    assert planned["status"] == "running" and planned["finalTaskId"]
+    final = wait_until(
+        lambda: (
+            tasks_now(url, auth).get(planned["finalTaskId"], {}).get("state") == "SUCCESS"
+            and _result(url, auth, planned["finalTaskId"])
+        ),
+        timeout=60,
+        what="the finalize task in Flower",
+    )
+    assert final["status"] == "succeeded" and final["runId"] == planned["runId"]
+
+
+def tasks_now(url: str, auth: tuple[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = requests.get(f"{url}/api/tasks", auth=auth, timeout=10).json()
+    return found
+
+
+def _result(url: str, auth: tuple[str, str], task_id: str) -> dict[str, str]:
+    """The leading string fields of a task's result as Flower shows it: the repr of the JSON
+    the task returned, cut after a kilobyte."""
+    info = requests.get(f"{url}/api/task/info/{task_id}", auth=auth, timeout=10).json()
+    found: dict[str, str] = {}
+    for key, value in re.findall(r"'(\w+)': '([^']*)'", info["result"] or ""):
+        found.setdefault(key, value)
+    return found
+
+
+def _flower_progress(url: str, auth: tuple[str, str]) -> dict[str, Any] | None:
+    """A task Flower shows in state PROGRESS (from the task-progress events)."""
+    for task in tasks_now(url, auth).values():
+        if task["state"] == "PROGRESS":
+            return dict(task)
+    return None
