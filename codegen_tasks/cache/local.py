@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import json
 import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +32,19 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _alive(host: object, pid: object) -> bool:
+    """Whether a lock holder may still be running (unknown holders are taken as alive)."""
+    if host != socket.gethostname() or not isinstance(pid, int):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class FileCache:
@@ -79,11 +93,16 @@ class FileCache:
         self._write(self._path("values", key), entry, "set")
 
     def _acquire(self, path: Path, token: str, ttl_s: int) -> bool:
+        """Take the lock unless a live holder has it: expired, or held by a process of this
+        host that is gone (killed mid-call), it is free."""
         with self._guarded("lock"):
             held = _read_json(path)
-            if held is not None and float(held.get("expires_at", 0)) > self._clock():
+            live = held is not None and float(held.get("expires_at", 0)) > self._clock()
+            if held is not None and live and _alive(held.get("host"), held.get("pid")):
                 return False
-            self._write(path, {"token": token, "expires_at": self._clock() + ttl_s}, "lock")
+            entry = {"token": token, "expires_at": self._clock() + ttl_s}
+            entry |= {"host": socket.gethostname(), "pid": os.getpid()}
+            self._write(path, entry, "lock")
             return True
 
     def _release(self, path: Path, token: str) -> None:

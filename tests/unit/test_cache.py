@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -122,3 +125,19 @@ def test_cache_from_settings(tmp_path: Path) -> None:
     remote = cache_from_settings(Settings(CODEGEN_REDIS_URL="redis://127.0.0.1:6379/9"))
     assert isinstance(remote, DegradingCache)
     assert isinstance(remote.inner, RedisCache)
+
+
+def test_a_lock_whose_holder_died_is_free(tmp_path: Path) -> None:
+    """A process killed mid-call leaves its lock file; the next one does not wait it out."""
+    cache = FileCache(tmp_path / "cache")
+    with cache.lock("k", ttl_s=600) as first:
+        assert first
+        with cache.lock("k", ttl_s=600) as second:
+            assert not second  # a live holder (this process) keeps it
+        path = next((tmp_path / "cache" / "locks").glob("*.json"))
+        gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        held = json.loads(path.read_text()) | {"pid": int(gone.stdout)}
+        path.write_text(json.dumps(held))
+        with cache.lock("k", ttl_s=600) as third:
+            assert third  # its holder has exited
