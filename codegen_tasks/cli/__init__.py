@@ -33,6 +33,7 @@ app.command()(admin.models)
 app.command("test-connection")(admin.test_connection)
 app.command()(admin.schema)
 app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.storage_app, name="storage")
 
 
 def _version(shown: bool) -> None:

@@ -16,6 +16,7 @@ from codegen_tasks.llm.openrouter import OpenRouterClient
 from codegen_tasks.pricing import catalog_models
 from codegen_tasks.schema import all_schemas
 from codegen_tasks.settings import BUILTIN_MODEL, get_settings
+from codegen_tasks.storage import prepare_storage
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -118,3 +119,24 @@ def schema(
         emit_json({"out": str(out), "schemas": sorted(schemas)})
     else:
         stdout.print(f"{len(schemas)} schemas written to {out}")
+
+
+storage_app = typer.Typer(help="Bundle storage (S3/MinIO bucket or folder).", no_args_is_help=True)
+
+
+@storage_app.command("init")
+def storage_init(
+    wait: float = typer.Option(
+        60.0, "--wait", min=0, help="Seconds to wait for the storage endpoint to come up."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create the bucket (or folder) of CODEGEN_STORAGE_URL; idempotent. Waits for the
+    endpoint a bounded time; refused credentials fail at once."""
+    settings = get_settings()
+    with errors_exit(as_json):
+        prepare_storage(settings.storage_url, settings.s3_endpoint_url, wait_s=wait)
+    if as_json:
+        emit_json({"storage": settings.storage_url, "ready": True})
+    else:
+        stdout.print(f"storage {settings.storage_url} ready")

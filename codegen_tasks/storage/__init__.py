@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ __all__ = [
     "ObjectStore",
     "S3Store",
     "export_bundle",
+    "prepare_storage",
     "read_bundle",
     "store_from_url",
     "write_bundle",
@@ -61,3 +63,25 @@ def store_from_url(url: str, endpoint_url: str | None = None) -> ObjectStore:
         f"unsupported storage URL {url!r}: use file://, s3://bucket/prefix or memory://",
         retryable=False,
     )
+
+
+def prepare_storage(
+    url: str, endpoint_url: str | None = None, *, wait_s: float = 0.0, poll_s: float = 1.0
+) -> None:
+    """Make the store of `url` ready (S3: the bucket exists), retrying transport faults for
+    at most `wait_s` seconds (a starting MinIO). Raises StorageError."""
+    store = store_from_url(url, endpoint_url)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if isinstance(store, S3Store):
+                store.ensure_bucket()
+            elif isinstance(store, FileStore):
+                store.root.mkdir(parents=True, exist_ok=True)
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot create {url}: {exc}", retryable=False) from exc
+        except StorageError as exc:
+            if not exc.retryable or time.monotonic() >= deadline:
+                raise
+            time.sleep(poll_s)

@@ -143,6 +143,7 @@ def test_flower_refuses_to_start_without_a_password() -> None:
         ["bash", "-c", "exec " + _procfile_flower()], env=env, capture_output=True, timeout=30
     )
     assert done.returncode != 0 and b"FLOWER_PASSWORD" in done.stderr
+    assert b"Traceback" not in done.stderr
 
 
 def test_api_key_never_stored_logged_or_shown(
