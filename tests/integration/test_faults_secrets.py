@@ -139,6 +139,10 @@ def _answers(url: str) -> bool:
 
 def test_flower_refuses_to_start_without_a_password() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWER_")}
+    env |= {  # the Procfile runs in the project's environment
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(ROOT),
+    }
     done = subprocess.run(
         ["bash", "-c", "exec " + _procfile_flower()], env=env, capture_output=True, timeout=30
     )
