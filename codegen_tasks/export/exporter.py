@@ -166,8 +166,8 @@ def plan_export(
     for old in previous.services if previous else []:
         if old.node_id not in current and node in (None, old.node_id):
             plans.append(_plan(d, root, out, (old.node_id, old.service_name), old, None))
-    if node is not None and not plans:
-        raise NotFoundError(f"node {node!r} is neither a service of {project_id!r} nor exported")
+    if node is not None and not plans:  # neither in the graph nor exported before
+        select_nodes(graph, node)  # raises NotFoundError naming the graph's services
     return plans
 
 
