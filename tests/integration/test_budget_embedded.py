@@ -54,7 +54,7 @@ def test_embedded_run_budget_lets_exactly_its_calls_through(tmp_path: Path) -> N
     assert 0 < history.spent(run_id=result["runId"]) <= budget
     history.engine.dispose()
     shown = run_cli(["status", result["runId"]], env | {"COLUMNS": "250"}, tmp_path)
-    table = shown.stderr  # the human table goes to the console on stderr
+    table = shown.stdout  # the human table is data: stdout
     assert table.count("budget_exceeded 402") == 9, table
 
 
