@@ -243,12 +243,12 @@ def _resume(deps: Deps, job: NodeJob, done: GenerationRecord) -> GenerationRecor
 
 def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
     """Generate one node for a run. Retryable errors propagate; others are recorded."""
-    if deps.history.run_info(job.run_id).finished_at is not None:  # cancelled or abandoned
-        return record_failure(deps, job, CLOSED)
     with deps.history.transaction():  # the step's reads and first write: one transaction
         existing = deps.history.generation_by_key(f"{job.run_id}:{job.node_id}:generate")
         if existing is not None:  # retried or redelivered: the work is done
             return _resume(deps, job, existing)
+        if deps.history.run_info(job.run_id).finished_at is not None:  # cancelled, abandoned
+            return record_failure(deps, job, CLOSED)
         spec = load_spec(deps, job.run_id, job.node_id)
         ihash = inputs_hash(spec, job.model)
         last = deps.history.latest_generation(job.project_id, job.node_id, succeeded=True)

@@ -189,9 +189,9 @@ def cancel_run(deps: Deps, run_id: str) -> RunResult:
 
 def _close(deps: Deps, run_id: str, unfinished: str, status: RunStatus | None) -> RunResult:
     """Close the run once: a run already closed (cancelled, abandoned) stays as it is."""
-    if deps.history.run_info(run_id).finished_at is not None:
-        return run_result(deps, run_id)
     with deps.history.transaction():  # one transaction, however many nodes
+        if deps.history.run_info(run_id).finished_at is not None:
+            return run_result(deps, run_id)
         for node in deps.history.run_nodes(run_id):
             if not node.status.finished:
                 deps.history.set_node(

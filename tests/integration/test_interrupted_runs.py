@@ -69,7 +69,7 @@ def test_ctrl_c_on_workers_cancels_the_run_at_once(
         cli.send_signal(signal.SIGINT)
         _, err = cli.communicate(timeout=60)
         assert cli.returncode == 130, err
-        assert f"run {run_id} closed as cancelled" in err and "Traceback" not in err
+        assert f"run {run_id} cancelled" in err and "Traceback" not in err
         cancelled: Any = cli_json(["status", run_id], env, tmp_path, expect=0)
         assert cancelled["status"] == "cancelled"
         assert any(s["error"] for s in cancelled["services"])
