@@ -70,6 +70,8 @@ def prepare_storage(
 ) -> None:
     """Make the store of `url` ready (S3: the bucket exists), retrying transport faults for
     at most `wait_s` seconds (a starting MinIO). Raises StorageError."""
+    from codegen_tasks.storage.s3 import S3Store
+
     store = store_from_url(url, endpoint_url)
     deadline = time.monotonic() + wait_s
     while True:

@@ -79,7 +79,8 @@ def test_ctrl_c_on_workers_cancels_the_run_at_once(
 
 
 def test_a_killed_cli_leaves_a_run_that_sweep_closes(tmp_path: Path) -> None:
-    with FakeOpenRouter(api_key=TEST_API_KEY, responder=scaffold_answer, latency_s=2.0) as model:
+    # embedded nodes run concurrently: a latency long enough to find them generating
+    with FakeOpenRouter(api_key=TEST_API_KEY, responder=scaffold_answer, latency_s=15.0) as model:
         env = clean_env(
             OPENROUTER_API_KEY=TEST_API_KEY,
             OPENROUTER_BASE_URL=model.base_url,
