@@ -22,10 +22,10 @@ from codegen_tasks.messages import GenerateProjectPayload, Metadata
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.project import close_run, start_run
 from codegen_tasks.pipeline.steps import NODE_STEPS
+from codegen_tasks.platform import load_platform
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import build_service_spec
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.toolchain import pinned_versions
 from codegen_tasks.validation.typescript import TypeScriptChecker
 
 
@@ -92,7 +92,7 @@ def typescript(section: Section, settings: Settings, graph: dict[str, object], r
         batch_cpu.append(_cpu() - cpu_started)
         passed = sum(1 for r in reports.values() if not r.typescript and not r.build)
     single, many, n = median(singles), median(batches), len(all_bundles)
-    version = pinned_versions().get("typescript", "?")
+    version = load_platform().versions.get("typescript", "?")
     section.add(
         f"compiler (typescript {version}), one service (TypeScriptChecker.check)",
         f"median {single:.3f}s ({spread(singles, digits=3)})",

@@ -194,6 +194,8 @@ def check_graph(graph: Graph) -> list[str]:
     names: dict[str, str] = {}
     for node in graph.nodes:
         problems += _node_problems(node, seen, names)
+        if node.type is NodeType.LOGIC:
+            problems += _logic_problems(node)
     if not graph.code_nodes():
         problems.append("graph: no SERVICE or GATEWAY node, so there is no code to generate")
     edge_ids: set[str] = set()
@@ -206,6 +208,18 @@ def check_graph(graph: Graph) -> list[str]:
             if ref not in seen:
                 problems.append(f"edge {edge.id!r}: {end} {ref!r} is not a node of the graph")
     return problems
+
+
+def _logic_problems(node: Node) -> list[str]:
+    """A LOGIC node's `expression` must be a pure expression over `data`."""
+    from codegen_tasks.expressions import expression_problems  # parsing needs the contracts
+
+    expression = node.data.config.get("expression")
+    if expression is None:
+        return []
+    if not isinstance(expression, str):
+        return [f"node {node.id!r}: expression must be a string"]
+    return [f"node {node.id!r}: expression {p}" for p in expression_problems(expression)]
 
 
 def _node_problems(node: Node, seen: set[str], names: dict[str, str]) -> list[str]:

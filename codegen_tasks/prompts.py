@@ -8,11 +8,14 @@ from collections.abc import Mapping
 from codegen_tasks.contracts.typetext import CalleeTypes
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.llm.base import ChatMessage
-from codegen_tasks.services import DependencySpec, ServiceSpec
+from codegen_tasks.platform import Platform, load_platform, persistence_for
+from codegen_tasks.scaffold.columns import table_name
+from codegen_tasks.scaffold.naming import database_url_env
+from codegen_tasks.services import MIGRATIONS_DIR, DependencySpec, ServiceSpec, forwarded_events
 
-PROMPT_VERSION = "2026-12.1"
+PROMPT_VERSION = "2026-12.2"
 
-SYSTEM_PROMPT = """You are a senior backend engineer who writes production NestJS microservices \
+_RULES = """You are a senior backend engineer who writes production NestJS microservices \
 in TypeScript.
 
 Generation rules:
@@ -31,27 +34,78 @@ Generation rules:
    injectable class wrapping a ClientProxy (registered with ClientsModule) with one typed method
    per target action, calling firstValueFrom(client.send('<target>.<action>', payload)). Call only
    the patterns listed for that dependency.
-5. Use only @nestjs/common, @nestjs/core, @nestjs/microservices, rxjs, reflect-metadata and
-   node's standard library. The code must compile with `tsc --strict` (experimentalDecorators,
-   emitDecoratorMetadata). No `any` where a type is known; no placeholder code or to-do notes.
-6. Gateways are hybrid apps: NestFactory.create plus connectMicroservice, HTTP routes with
+5. Dependencies: import only node's standard library and the packages of the platform below.
+   Declare every package you import in package.json "dependencies" at exactly the version
+   listed (no ranges); devDependencies are typescript and @types/node (and @types/pg with pg).
+   Nothing else is installed. The code must compile with `tsc --strict`
+   (experimentalDecorators, emitDecoratorMetadata). No `any` where a type is known; no
+   placeholder code or to-do notes.
+6. Every DATABASE dependency gets real persistence with the library given for it: a
+   repository in src/database/<database>.repository.ts whose schema follows the listed fields
+   (types, primary key, required, unique, maxLength, defaultValue), connected through the URL in
+   the env variable given for it; SQL databases also get the listed migration file (CREATE
+   TABLE ..., applied in file-name order). Never an in-memory stand-in for a database.
+7. Every LOGIC dependency is wired: compile its expression (JavaScript over `data`, the
+   action's result) into a typed predicate in src/logic/; after each listed action succeeds and
+   the predicate holds, emit the listed event with the result through a ClientProxy of the
+   target (ClientProxy.emit('<target>.<event>', result)); a failed emit is logged, never thrown.
+   Handle every listed incoming event with an @EventPattern('<pattern>') handler.
+8. Gateways are hybrid apps: NestFactory.create plus connectMicroservice, HTTP routes with
    @Controller/@Get/@Post from @nestjs/common forwarding to the dependency clients, and GET /health.
+9. Also write a multi-stage Dockerfile (node:22-alpine: build, then production dependencies
+   only), .env.example with every env variable the service reads, and README.md listing the
+   message patterns, events, env variables and how to run the service.
 """
 
+_USES = {
+    "@nestjs/config": "configuration (ConfigModule, ConfigService)",
+    "class-validator": "DTO validation decorators",
+    "class-transformer": "DTO transformation",
+    "@nestjs/platform-express": "the HTTP server of gateways",
+}
 
-def _dependency_lines(dep: DependencySpec) -> list[str]:
+
+def system_prompt(platform: Platform | None = None) -> str:
+    """The generation rules and the dependency platform, with versions and what is for what."""
+    platform = platform or load_platform()
+    lines = ["", "The dependency platform (package: exact version):"]
+    lines += [f"- {p}: {v}" for p, v in sorted(platform.importable.items())]
+    lines += ["", "Which library for what:"]
+    lines += [f"- {use}: {p}" for p, use in _USES.items() if p in platform.importable]
+    for kind, orms in platform.databases.items():
+        default = persistence_for(platform, kind, None).orm
+        for orm, packages in orms.items():
+            mark = " (the default)" if orm == default else ""
+            lines.append(f"- DATABASE {kind} with ORM {orm}{mark}: {', '.join(packages)}")
+    return _RULES + "\n".join(lines) + "\n"
+
+
+SYSTEM_PROMPT = system_prompt()
+
+
+def _dependency_lines(dep: DependencySpec, platform: Platform) -> list[str]:
     head = f"- {dep.kind} `{dep.name}` over {dep.edge}"
     lines = [head + (f": {dep.description}" if dep.description else "")]
     if dep.actions:
         lines.append("  patterns: " + ", ".join(f"'{dep.name}.{a}'" for a in dep.actions))
     if dep.kind == "database":
+        chosen = persistence_for(platform, dep.database_type, dep.orm)
         lines.append(f"  database: {dep.database_type or 'unspecified'}, ORM: {dep.orm or 'none'}")
+        lines.append(
+            f"  use: {chosen.database_type} through {chosen.orm} ({', '.join(chosen.packages)});"
+            f" connection URL in env {database_url_env(dep.name)};"
+            f" table/collection `{table_name(dep.name)}`"
+        )
+        if chosen.warning:
+            lines.append(f"  note: {chosen.warning}")
+        if chosen.is_sql:
+            lines.append(f"  migration: {MIGRATIONS_DIR}/{table_name(dep.name)}.sql")
         for field in dep.fields:
             lines.append("  field: " + json.dumps(field, sort_keys=True))
     if dep.kind == "logic":
-        lines.append(f"  logic {dep.subtype or 'step'}: `{dep.expression or ''}`")
+        lines.append(f"  logic {dep.subtype or 'filter'}: `{dep.expression or ''}`")
         if dep.forwards_to:
-            lines.append("  forwards matching messages to: " + ", ".join(dep.forwards_to))
+            lines.append("  forwards matching results to: " + ", ".join(dep.forwards_to))
     return lines
 
 
@@ -67,8 +121,20 @@ def _callee_lines(name: str, types: CalleeTypes) -> list[str]:
     return lines
 
 
+def _event_lines(spec: ServiceSpec) -> list[str]:
+    emitted = [
+        f"- after '{spec.name}.{action}' succeeds, through logic `{dep.name}`: emit '{pattern}'"
+        for action, dep, _, pattern in forwarded_events(spec)
+    ]
+    handled = [f"- handle '{p}' with @EventPattern" for p in spec.events]
+    lines = ["Events to emit:", *emitted] if emitted else []
+    return lines + (["Events to handle:", *handled] if handled else [])
+
+
 def build_service_prompt(
-    spec: ServiceSpec, callees: Mapping[str, CalleeTypes] | None = None
+    spec: ServiceSpec,
+    callees: Mapping[str, CalleeTypes] | None = None,
+    platform: Platform | None = None,
 ) -> str:
     """The user prompt for one service: node, dependencies (with the exact message types of
     the services it calls, when their contracts are known), dependants, project."""
@@ -83,11 +149,12 @@ def build_service_prompt(
     else:
         lines.append(f"Message patterns to handle: '{spec.name}.health'")
     lines.append("Dependencies (outgoing edges):")
+    platform = platform or load_platform()
     deps = [
         line
         for dep in spec.dependencies
         for line in [
-            *_dependency_lines(dep),
+            *_dependency_lines(dep, platform),
             *(
                 _callee_lines(dep.name, callees[dep.name])
                 if callees and dep.name in callees
@@ -96,6 +163,7 @@ def build_service_prompt(
         ]
     ]
     lines += deps or ["- none"]
+    lines += _event_lines(spec)
     lines.append("Called by: " + (", ".join(spec.dependants) or "nobody (entry point)"))
     lines.append("Service spec as JSON:")
     lines.append("```json\n" + spec.model_dump_json(by_alias=True, indent=2) + "\n```")
@@ -104,11 +172,13 @@ def build_service_prompt(
 
 
 def generation_messages(
-    spec: ServiceSpec, callees: Mapping[str, CalleeTypes] | None = None
+    spec: ServiceSpec,
+    callees: Mapping[str, CalleeTypes] | None = None,
+    platform: Platform | None = None,
 ) -> list[ChatMessage]:
     return [
-        ChatMessage(role="system", content=SYSTEM_PROMPT),
-        ChatMessage(role="user", content=build_service_prompt(spec, callees)),
+        ChatMessage(role="system", content=system_prompt(platform)),
+        ChatMessage(role="user", content=build_service_prompt(spec, callees, platform)),
     ]
 
 

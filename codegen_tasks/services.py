@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +25,18 @@ HEALTH_ACTION = "health"
 # kinds are SQL. Generators write them; the runtime check applies them to a throwaway database.
 MIGRATIONS_DIR = "migrations"
 SQL_DATABASE_TYPES = frozenset({"postgresql", "mysql"})
+
+# A producer's actions that answer with the record they wrote emit events through the LOGIC
+# nodes it points at, to each forward target: `<target>.<producer><Past action>`.
+QUIET_ACTIONS = frozenset({"findAll", "findOne", "remove", "login", "verify", HEALTH_ACTION})
+_PAST = {
+    "create": "created",
+    "update": "updated",
+    "charge": "charged",
+    "refund": "refunded",
+    "register": "registered",
+    "send": "sent",
+}
 
 
 class SpecModel(BaseModel):
@@ -62,6 +75,7 @@ class ServiceSpec(SpecModel):
     actions: list[str]
     dependencies: list[DependencySpec]
     dependants: list[str]
+    events: list[str] = Field(default_factory=list)  # forwarded event patterns it handles
 
     def patterns(self) -> list[str]:
         """The message patterns this service must handle, the health one included."""
@@ -114,11 +128,46 @@ def _dependency(graph: Graph, edge_type: EdgeType, target: Node) -> DependencySp
         orm=_str_or_none(config.get("orm")),
         expression=_str_or_none(config.get("expression")),
         subtype=_str_or_none(config.get("subtype")),
-        forwards_to=[n.name for _, n in graph.outgoing(target.id)]
-        if target.type is NodeType.LOGIC
-        else [],
+        forwards_to=_forward_targets(graph, target),
         entity_fields=_entity_fields(graph, target),
     )
+
+
+def _forward_targets(graph: Graph, node: Node) -> list[str]:
+    if node.type is not NodeType.LOGIC:
+        return []
+    names = [n.name for _, n in graph.outgoing(node.id) if n.type is NodeType.SERVICE]
+    return list(dict.fromkeys(names))
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", text) if w]
+
+
+def event_name(producer: str, action: str) -> str:
+    """`orders` + `create` → `ordersCreated` (the part after the target's name)."""
+    words = _words(producer) + _words(_PAST.get(action, action))
+    return words[0].lower() + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+def emitting_actions(actions: list[str]) -> list[str]:
+    return [a for a in dict.fromkeys(actions) if a not in QUIET_ACTIONS]
+
+
+def incoming_events(graph: Graph, node: Node) -> list[str]:
+    """The forwarded event patterns `node` receives from producers through LOGIC nodes
+    (SERVICE nodes only: a gateway is an HTTP entry point, not an event consumer)."""
+    if node.type is not NodeType.SERVICE:
+        return []
+    patterns: list[str] = []
+    for _, logic in graph.incoming(node.id):
+        if logic.type is not NodeType.LOGIC:
+            continue
+        for _, producer in graph.incoming(logic.id):
+            if producer.type.gets_code and producer.type is not NodeType.GATEWAY:
+                actions = emitting_actions(actions_of(producer))
+                patterns += [f"{node.name}.{event_name(producer.name, a)}" for a in actions]
+    return sorted(set(patterns))
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -141,7 +190,21 @@ def build_service_spec(graph: Graph, node_id: str, project_name: str) -> Service
         actions=[] if node.type is NodeType.GATEWAY else actions_of(node),
         dependencies=[_dependency(graph, e.type, t) for e, t in graph.outgoing(node.id)],
         dependants=sorted({s.name for _, s in graph.incoming(node.id)}),
+        events=incoming_events(graph, node),
     )
+
+
+def forwarded_events(spec: ServiceSpec) -> list[tuple[str, DependencySpec, str, str]]:
+    """(action, logic dependency, target, event pattern) for every event this service emits."""
+    if spec.kind == "gateway":
+        return []
+    found: list[tuple[str, DependencySpec, str, str]] = []
+    logic = {d.node_id: d for d in spec.dependencies if d.kind == "logic"}  # repeated edges once
+    for dep in logic.values():
+        for action in emitting_actions(spec.actions):
+            for target in dep.forwards_to:
+                found.append((action, dep, target, f"{target}.{event_name(spec.name, action)}"))
+    return found
 
 
 def called_targets(spec: ServiceSpec) -> list[DependencySpec]:

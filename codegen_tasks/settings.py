@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     )
     # Scratch copies the compiler reads and writes (thrown away after each run).
     scratch_dir: Path | None = Field(default=None, alias="CODEGEN_SCRATCH_DIR")
+    # npm packages (name -> exact version) generated services may use beyond the platform's.
+    platform_extra_packages: dict[str, str] = Field(
+        default_factory=dict, alias="CODEGEN_PLATFORM_EXTRA_PACKAGES"
+    )
     temperature: float = Field(default=0.2, alias="CODEGEN_TEMPERATURE")
     max_tokens: int = Field(default=16000, alias="CODEGEN_MAX_TOKENS")
     repair_attempts: int = Field(default=2, alias="CODEGEN_REPAIR_ATTEMPTS")

@@ -9,6 +9,7 @@ Each level returns a `LevelFindings` (errors decide, warnings inform). Decisions
   warning; `.emit()` events are broadcast, so an unknown event of a dependency is only a
   warning (an error when that dependency's discovered contracts are given) and events of
   services without an edge are not reported;
+- events forwarded by LOGIC nodes: see `contracts.events`;
 - several @EventPattern handlers on one pattern are legal in NestJS (each one runs), so that
   is a warning; any other repeated pattern is an error.
 """
@@ -19,6 +20,7 @@ import re
 from collections.abc import Mapping
 
 from codegen_tasks.contracts.discovery import CalledPattern, DiscoveryReport, HttpRoute, discover
+from codegen_tasks.contracts.events import event_findings
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.messages import Contract, ContractSet, Finding, LevelFindings, ValidationLevel
 from codegen_tasks.services import HEALTH_ACTION, DependencySpec, ServiceSpec, called_targets
@@ -144,7 +146,12 @@ def contract_findings(
         for p in spec.patterns()
         if p not in requests and p != health  # a missing health handler is health_check's
     ]
-    return LevelFindings(errors=missing + calls.errors, warnings=calls.warnings)
+    events, event_warnings = event_findings(
+        spec, contracts, report.calls, where, class_line(files, where)
+    )
+    return LevelFindings(
+        errors=missing + events + calls.errors, warnings=calls.warnings + event_warnings
+    )
 
 
 def health_findings(

@@ -20,9 +20,11 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.feedback import regenerate_with_errors
 from codegen_tasks.pipeline.generate import load_spec
 from codegen_tasks.pipeline.review import describe_contracts, with_review
+from codegen_tasks.platform import Platform, load_platform, persistence_for
 from codegen_tasks.runtime import RuntimeChecker, RuntimeReport
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.storage.bundles import read_bundle
+from codegen_tasks.validation.imports import platform_import_findings
 from codegen_tasks.validation.structural import structural_check
 from codegen_tasks.validation.typescript import TypeScriptReport
 
@@ -33,12 +35,18 @@ def combine(
     ts: TypeScriptReport | None,
     levels: ContractLevels | None = None,
     runtime: RuntimeReport | None = None,
+    platform: Platform | None = None,
 ) -> ValidationResult:
     """The seven levels from the deterministic checks; a level not run stays None.
     health_check needs the static handler and, when the service was run, its live answer."""
-    structural = structural_check(files)
+    platform = platform or load_platform()
+    checked = structural_check(files)
+    imports = platform_import_findings(files, platform)
+    # the platform rule speaks for an import the undeclared-package rule also flags
+    located = {(f.file, f.line) for f in imports}
+    structural = [*(f for f in checked.errors if (f.file, f.line) not in located), *imports]
     levels = levels or contract_levels(spec, files)
-    warnings = [*structural.warnings, *levels.warnings]
+    warnings = [*checked.warnings, *levels.warnings, *_persistence_warnings(spec, platform)]
     ts_passed: bool | None = None
     build_passed: bool | None = None
     ts_errors: list[Finding] = []
@@ -47,7 +55,7 @@ def combine(
     elif ts.skipped:
         warnings.append(_skipped(ts.skipped))
     else:
-        ts = ts.without_echoes(structural.errors)  # one finding per cause
+        ts = ts.without_echoes(structural)  # one finding per cause
         ts_passed, build_passed = not ts.typescript, not ts.build
         ts_errors = [*ts.typescript, *ts.build]
         warnings += ts.warnings
@@ -59,16 +67,29 @@ def combine(
         runtime_errors = runtime.errors(handler_missing=not levels.health_check_passed)
         warnings += runtime.warnings
     return ValidationResult(
-        structural_passed=structural.passed,
+        structural_passed=not structural,
         contract_passed=levels.contract_passed,
         typescript_passed=ts_passed,
         build_passed=build_passed,
         health_check_passed=health_passed,
         contract_discovery_passed=levels.contract_discovery_passed,
         runtime_passed=runtime_passed,
-        errors=[*structural.errors, *ts_errors, *levels.errors, *runtime_errors],
+        errors=[*structural, *ts_errors, *levels.errors, *runtime_errors],
         warnings=warnings,
     )
+
+
+def _persistence_warnings(spec: ServiceSpec, platform: Platform) -> list[Finding]:
+    """A DATABASE node whose ORM or kind is unknown gets the default one: said once here."""
+    found: list[Finding] = []
+    for dep in spec.dependencies:
+        if dep.kind != "database":
+            continue
+        warning = persistence_for(platform, dep.database_type, dep.orm).warning
+        if warning:
+            message = f"database {dep.name!r} (node {dep.node_id}): {warning}"
+            found.append(Finding(level=ValidationLevel.STRUCTURAL, message=message))
+    return found
 
 
 def _skipped(reason: str) -> Finding:
@@ -84,7 +105,9 @@ def validate_files(
     report = deps.typescript.check(files) if deps.typescript is not None else None
     levels = contract_levels(spec, files)
     runtime = run_check(deps.runtime, spec, files, report, levels)
-    return combine(spec, files, report, levels, runtime), levels.contracts.contracts
+    platform = load_platform(deps.settings.platform_extra_packages)
+    result = combine(spec, files, report, levels, runtime, platform)
+    return result, levels.contracts.contracts
 
 
 def run_check(

@@ -16,6 +16,7 @@ from codegen_tasks.pipeline.generate import (
     callee_types_of,
     store_generation,
 )
+from codegen_tasks.platform import load_platform
 from codegen_tasks.prompts import fix_messages, generation_messages
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.settings import BUILTIN_MODEL
@@ -52,7 +53,8 @@ def regenerate_with_errors(
         user_id=generation.user_id,
     )
     started = time.monotonic()
-    base = generation_messages(spec, callee_types_of(deps, job, spec))
+    platform = load_platform(deps.settings.platform_extra_packages)
+    base = generation_messages(spec, callee_types_of(deps, job, spec), platform)
     messages = fix_messages(base, files, error_lines(result))
     try:
         produced = ask_for_files(deps, job, messages, purpose="fix")

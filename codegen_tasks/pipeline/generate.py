@@ -20,6 +20,7 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.progress import StreamProgress
 from codegen_tasks.pipeline.snapshots import snapshot_project
 from codegen_tasks.plan import Plan, files_messages, parse_plan, plan_messages
+from codegen_tasks.platform import load_platform
 from codegen_tasks.prompts import PROMPT_VERSION, generation_messages, repair_messages
 from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
 from codegen_tasks.services import ServiceSpec, build_service_spec, called_targets
@@ -156,7 +157,9 @@ def produce_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
     if job.model == BUILTIN_MODEL:
         return Produced(files=render_service(spec), answered_model=BUILTIN_MODEL, attempts=1)
     if not job.multi_step:
-        return ask_for_files(deps, job, generation_messages(spec, callee_types_of(deps, job, spec)))
+        platform = load_platform(deps.settings.platform_extra_packages)
+        messages = generation_messages(spec, callee_types_of(deps, job, spec), platform)
+        return ask_for_files(deps, job, messages)
     plan, answer = _plan(deps, job, spec)
     produced = ask_for_files(deps, job, files_messages(spec, plan))
     produced.count(answer)

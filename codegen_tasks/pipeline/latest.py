@@ -26,6 +26,7 @@ from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.check import check_many, combine
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.review import with_review
+from codegen_tasks.platform import load_platform
 from codegen_tasks.scaffold.naming import default_port
 from codegen_tasks.services import build_service_spec
 from codegen_tasks.storage.bundles import read_bundle
@@ -129,6 +130,7 @@ def validate_project(
     }
     checked = check_many(deps.runtime, specs, reports, deps.settings.runtime_concurrency)
     out: list[dict[str, Any]] = []
+    platform = load_platform(deps.settings.platform_extra_packages)
     for node in nodes:
         if node.id not in bundles:
             continue
@@ -136,7 +138,8 @@ def validate_project(
         spec = specs[node.id][0]
         levels, runtime = checked[node.id]
         result = apply_typed(
-            combine(spec, files, reports.get(node.id), levels, runtime), typed_findings.get(node.id)
+            combine(spec, files, reports.get(node.id), levels, runtime, platform),
+            typed_findings.get(node.id),
         )
         if ai_review:
             ctx = CallContext(None, project_id, node.id, generation.user_id, "review")

@@ -6,35 +6,36 @@ Deterministic: the same ServiceSpec always yields byte-identical files, sorted b
 from __future__ import annotations
 
 from codegen_tasks.files import GeneratedFile
+from codegen_tasks.platform import Platform, load_platform
 from codegen_tasks.scaffold.clients import clients_of, render_client, render_clients_module
-from codegen_tasks.scaffold.database import (
-    database_notes,
-    databases_of,
-    render_logic_files,
-    render_repository,
-)
+from codegen_tasks.scaffold.database import databases_of, render_migrations
 from codegen_tasks.scaffold.domain import build_parts, render_domain
 from codegen_tasks.scaffold.gateway import gateway_routes, render_gateway
 from codegen_tasks.scaffold.naming import pascal
 from codegen_tasks.scaffold.project import app_module_ts, main_ts, package_json, tsconfig_json
 from codegen_tasks.scaffold.readme import render_readme
+from codegen_tasks.scaffold.runtime import dockerfile, env_example, environment
+from codegen_tasks.scaffold.stores import render_store
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.settings import BUILTIN_MODEL
 
-SCAFFOLD_VERSION = "1.1.0"
+SCAFFOLD_VERSION = "2.0.0"
 GENERATOR = f"`{BUILTIN_MODEL}` {SCAFFOLD_VERSION}"
 
 __all__ = ["BUILTIN_MODEL", "SCAFFOLD_VERSION", "render_service"]
 
 
-def render_service(spec: ServiceSpec) -> list[GeneratedFile]:
+def render_service(spec: ServiceSpec, platform: Platform | None = None) -> list[GeneratedFile]:
     """All files of the service `spec` describes, sorted by path."""
-    databases = databases_of(spec)
+    platform = platform or load_platform()
+    databases = databases_of(spec, platform)
     repos = [repo for _, repo in databases]
     clients = clients_of(spec)
-    files = [package_json(spec), tsconfig_json(), main_ts(spec), app_module_ts(spec)]
-    files += [render_repository(repo, database_notes(dep)) for dep, repo in databases]
-    files += render_logic_files(spec)
+    stores = [p for r in repos if r.store for p in r.store.persistence.packages]
+    migrations = render_migrations(repos)
+    files = [package_json(spec, platform, stores), tsconfig_json(), main_ts(spec)]
+    files += [app_module_ts(spec), dockerfile(spec, bool(migrations)), *migrations]
+    files += [render_store(dep, repo) for dep, repo in databases]
     files += [render_client(c) for c in clients]
     if clients:
         files.append(render_clients_module(pascal(spec.name), clients))
@@ -45,9 +46,18 @@ def render_service(spec: ServiceSpec) -> list[GeneratedFile]:
         files += render_domain(spec, repos, clients)
         handlers = [h for p in build_parts(spec, repos) for h in p.handlers]
         routes = []
+    auth = any(h.action in ("login", "verify") for h in handlers)
+    variables = environment(spec, clients, repos, auth=auth)
+    files.append(env_example(variables))
     files.append(
         render_readme(
-            spec, GENERATOR, handlers=handlers, routes=routes, repos=repos, clients=clients
+            spec,
+            GENERATOR,
+            handlers=handlers,
+            routes=routes,
+            repos=repos,
+            clients=clients,
+            variables=variables,
         )
     )
     return sorted(files, key=lambda f: f.path)

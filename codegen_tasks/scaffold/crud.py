@@ -30,16 +30,15 @@ PAGE_HELPER = """function clampInt(
 _METHODS: dict[str, str] = {
     "create": """async create(dto: <<req>>): Promise<<<entity>>> {
   <<check>>(dto, false);
-  const entity: <<entity>> = {
+  return this.<<repo>>.insert({
 <<assign>>
-  };
-  return this.<<repo>>.insert(entity);
+  });
 }""",
     "findAll": """async findAll(dto: <<req>>): Promise<<<prefix>>Page> {
   const offset = clampInt(dto?.offset, 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = clampInt(dto?.limit, 20, 1, 100);
-  const all = await this.<<repo>>.findAll();
-  return { items: all.slice(offset, offset + limit), total: all.length, offset, limit };
+  const { items, total } = await this.<<repo>>.findPage(offset, limit);
+  return { items, total, offset, limit };
 }""",
     "findOne": """async findOne(dto: <<req>>): Promise<<<entity>>> {
   return this.existing(dto?.<<key>>);
@@ -88,7 +87,7 @@ def crud_part(name: str, actions: list[str], repo: Repository, own_files: bool) 
         "key_prop": _key_prop(entity.key),
         "key_ts": entity.key.ts,
         "name": name,
-        "assign": _assignments(entity, repo),
+        "assign": _assignments(entity),
         "changes": _changes(entity),
     }
     methods = [fill(_METHODS[a], req=request_name(prefix, a, "Dto"), **values) for a in actions]
@@ -119,9 +118,9 @@ def _helpers(prefix: str, entity: Entity, actions: set[str]) -> tuple[str, ...]:
     return (*helpers, PAGE_HELPER) if "findAll" in actions else tuple(helpers)
 
 
-def _assignments(entity: Entity, repo: Repository) -> str:
-    lines = [f"    {_key_prop(entity.key)}: this.{repo.member}.newKey(),"]
-    lines += [f"    {_key_prop(f)}: dto?.{_optional_access(f.name)}," for f in entity.data_fields]
+def _assignments(entity: Entity) -> str:
+    """The new record's fields from the DTO; the repository assigns the key."""
+    lines = [f"    {_key_prop(f)}: dto?.{_optional_access(f.name)}," for f in entity.data_fields]
     return "\n".join(lines)
 
 

@@ -1,22 +1,49 @@
-"""DATABASE dependencies (typed in-memory repositories) and LOGIC dependencies (forwarders)."""
+"""DATABASE dependencies as real repositories, and the in-memory store of a service without one.
+
+Every repository offers the same async methods (`insert` assigns the key, `findPage`,
+`findByKey`, `update`, `delete`), so the CRUD behaviour does not depend on the library.
+The library is the node's ORM on its database kind (see `codegen_tasks.platform`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from codegen_tasks.files import GeneratedFile
+from codegen_tasks.platform import Persistence, Platform, persistence_for
+from codegen_tasks.scaffold.columns import Column, columns_of, migration_sql, table_name
 from codegen_tasks.scaffold.contracts import render_interface
 from codegen_tasks.scaffold.fields import Entity, entity_from
 from codegen_tasks.scaffold.naming import (
     camel,
     comment_text,
+    database_url_env,
     kebab,
     member_access,
     pascal,
+    property_key,
+    ts_string,
     unique_names,
 )
 from codegen_tasks.scaffold.source import doc_comment, fill, join_blocks
-from codegen_tasks.services import DependencySpec, ServiceSpec
+from codegen_tasks.services import MIGRATIONS_DIR, DependencySpec, ServiceSpec
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where a DATABASE dependency's rows live."""
+
+    database: str  # the DATABASE node's name
+    persistence: Persistence
+    table: str
+    columns: tuple[Column, ...]
+    env: str  # the env variable holding the connection URL
+
+    @property
+    def migration(self) -> str | None:
+        if not self.persistence.is_sql:
+            return None
+        return f"{MIGRATIONS_DIR}/{self.table}.sql"
 
 
 @dataclass(frozen=True)
@@ -30,23 +57,75 @@ class Repository:
     member: str  # constructor property name
     entity: Entity
     label: str  # what it stores, for comments
+    store: Store | None = None  # None: the service's own in-memory store
+
+    @property
+    def new_type(self) -> str:
+        """The type `insert` takes: a record without its key."""
+        return self.record.removesuffix("Record") + "New"
+
+    @property
+    def key_literal(self) -> str:
+        return ts_string(self.entity.key.name)
 
 
-_REPOSITORY = """@Injectable()
+def new_type_block(repo: Repository) -> str:
+    return (
+        f"/** A {repo.record} before it is stored: the repository assigns the key. */\n"
+        f"export type {repo.new_type} = Omit<{repo.record}, {repo.key_literal}>;"
+    )
+
+
+def record_block(repo: Repository, notes: list[str]) -> str:
+    doc = doc_comment([f"A row of {repo.label}.", *notes])
+    return join_blocks(
+        [doc + "\n" + render_interface(repo.record, repo.entity.fields), new_type_block(repo)]
+    ).rstrip("\n")
+
+
+def to_record_block(repo: Repository, row_type: str) -> str:
+    """`toRecord(row)`: a stored row as the record, absent values as undefined."""
+    lines = []
+    for field in repo.entity.fields:
+        value = f"row{member_access(field.name)}"
+        lines.append(
+            f"    {property_key(field.name)}: {value}{'' if field.required else ' ?? undefined'},"
+        )
+    return (
+        f"function toRecord(row: {row_type}): {repo.record} {{\n  return {{\n"
+        + "\n".join(lines)
+        + "\n  };\n}"
+    )
+
+
+def url_block(store: Store) -> str:
+    return fill(
+        """/** The connection URL of <<database>>, from `<<env>>`. */
+function databaseUrl(): string {
+  const url = process.env.<<env>>;
+  if (url === undefined || url === '') {
+    throw new Error('<<env>> is not set: the connection URL of <<database>>');
+  }
+  return url;
+}""",
+        env=store.env,
+        database=comment_text(store.database),
+    )
+
+
+_MEMORY = """@Injectable()
 export class <<cls>> {
   private readonly rows = new Map<<<key_ts>>, <<record>>>();
 <<counter>>
-  newKey(): <<key_ts>> {
-    return <<new_key>>;
+  async insert(row: <<new>>): Promise<<<record>>> {
+    const stored: <<record>> = { ...row, <<key_prop>>: <<new_key>> };
+    this.rows.set(stored<<key>>, stored);
+    return stored;
   }
 
-  async insert(row: <<record>>): Promise<<<record>>> {
-    this.rows.set(row<<key>>, row);
-    return row;
-  }
-
-  async findAll(): Promise<<<record>>[]> {
-    return [...this.rows.values()];
+  async findPage(offset: number, limit: number): Promise<{ items: <<record>>[]; total: number }> {
+    const all = [...this.rows.values()];
+    return { items: all.slice(offset, offset + limit), total: all.length };
   }
 
   async findByKey(key: <<key_ts>>): Promise<<<record>> | undefined> {
@@ -61,73 +140,87 @@ export class <<cls>> {
   async delete(key: <<key_ts>>): Promise<boolean> {
     return this.rows.delete(key);
   }
-
-  async count(): Promise<number> {
-    return this.rows.size;
-  }
 }"""
 
 
-def render_repository(repo: Repository, notes: list[str]) -> GeneratedFile:
+def render_memory_repository(repo: Repository) -> GeneratedFile:
+    """The own store of a service without a DATABASE dependency: rows kept in process."""
     entity = repo.entity
-    numeric = entity.numeric_key
     body = fill(
-        _REPOSITORY,
+        _MEMORY,
         cls=repo.cls,
         record=repo.record,
+        new=repo.new_type,
         key_ts=entity.key.ts,
         key=member_access(entity.key.name),
-        counter="  private lastKey = 0;\n" if numeric else "",
-        new_key="++this.lastKey" if numeric else "randomUUID()",
+        key_prop=property_key(entity.key.name),
+        counter="  private lastKey = 0;\n" if entity.numeric_key else "",
+        new_key="++this.lastKey" if entity.numeric_key else "randomUUID()",
     )
     imports = "import { Injectable } from '@nestjs/common';"
-    if not numeric:
+    if not entity.numeric_key:
         imports = "import { randomUUID } from 'node:crypto';\n\n" + imports
-    record_doc = doc_comment([f"A row of {repo.label}.", *notes])
-    repo_doc = doc_comment(
+    doc = doc_comment(
         [
-            f"In-memory storage of {repo.record} rows keyed by `{comment_text(entity.key.name)}`.",
-            "Swap the Map for a real database client when one is provisioned;",
-            "callers only depend on these async methods.",
+            f"{repo.record} rows kept in this process, keyed by"
+            f" `{comment_text(entity.key.name)}`: the graph gives this service no DATABASE",
+            "node, so its state lasts as long as the process. Connect a DATABASE node to the",
+            "service in the graph to get a persistent repository with the same methods.",
         ]
     )
-    content = join_blocks(
-        [
-            imports,
-            record_doc + "\n" + render_interface(repo.record, entity.fields),
-            repo_doc + "\n" + body,
-        ]
-    )
+    content = join_blocks([imports, record_block(repo, []), doc + "\n" + body])
     return GeneratedFile(path=repo.path, content=content)
 
 
-def databases_of(spec: ServiceSpec) -> list[tuple[DependencySpec, Repository]]:
+def databases_of(spec: ServiceSpec, platform: Platform) -> list[tuple[DependencySpec, Repository]]:
     """One repository per DATABASE dependency (file stems made unique)."""
-    deps = _unique_deps([d for d in spec.dependencies if d.kind == "database"])
+    deps = unique_deps([d for d in spec.dependencies if d.kind == "database"])
     stems = unique_names([kebab(d.name) for d in deps])
+    tables = unique_names([table_name(d.name) for d in deps])
     repos: list[tuple[DependencySpec, Repository]] = []
-    for dep, stem in zip(deps, stems, strict=True):
+    for dep, stem, table in zip(deps, stems, tables, strict=True):
         prefix = pascal(stem)
-        repos.append(
-            (
-                dep,
-                Repository(
-                    stem=stem,
-                    path=f"src/database/{stem}.repository.ts",
-                    record=f"{prefix}Record",
-                    cls=f"{prefix}Repository",
-                    member=f"{camel(stem)}Repository",
-                    entity=entity_from(dep.fields),
-                    label=f'the "{dep.name}" database',
-                ),
-            )
+        entity = entity_from(dep.fields)
+        store = Store(
+            database=dep.name,
+            persistence=persistence_for(platform, dep.database_type, dep.orm),
+            table=table,
+            columns=tuple(columns_of(entity, dep.fields)),
+            env=database_url_env(dep.name),
         )
+        repo = Repository(
+            stem=stem,
+            path=f"src/database/{stem}.repository.ts",
+            record=f"{prefix}Record",
+            cls=f"{prefix}Repository",
+            member=f"{camel(stem)}Repository",
+            entity=entity,
+            label=f'the "{dep.name}" database',
+            store=store,
+        )
+        repos.append((dep, repo))
     return repos
 
 
-def database_notes(dep: DependencySpec) -> list[str]:
-    engine = " via ".join(x for x in (dep.database_type, dep.orm) if x)
-    notes = [f"Engine: {comment_text(engine)}."] if engine else []
+def render_migrations(repos: list[Repository]) -> list[GeneratedFile]:
+    """`migrations/<table>.sql` for every SQL database (applied in file-name order)."""
+    files: list[GeneratedFile] = []
+    for repo in repos:
+        store = repo.store
+        if store is None or store.migration is None:
+            continue
+        sql = migration_sql(
+            store.table, list(store.columns), store.persistence.database_type, store.database
+        )
+        files.append(GeneratedFile(path=store.migration, content=sql))
+    return files
+
+
+def database_notes(dep: DependencySpec, store: Store) -> list[str]:
+    engine = f"{store.persistence.database_type} via {store.persistence.orm}"
+    notes = [f"Engine: {comment_text(engine)}; connection URL from `{store.env}`."]
+    if store.persistence.warning:
+        notes.append(comment_text(store.persistence.warning))
     if dep.description:
         notes.append(comment_text(dep.description))
     return notes
@@ -147,7 +240,7 @@ def own_repository(spec: ServiceSpec) -> Repository:
     )
 
 
-def _unique_deps(deps: list[DependencySpec]) -> list[DependencySpec]:
+def unique_deps(deps: list[DependencySpec]) -> list[DependencySpec]:
     seen: set[str] = set()
     unique: list[DependencySpec] = []
     for dep in deps:
@@ -155,42 +248,3 @@ def _unique_deps(deps: list[DependencySpec]) -> list[DependencySpec]:
             seen.add(dep.node_id)
             unique.append(dep)
     return unique
-
-
-_FORWARDER = """export type <<type>> = (payload: T) => Promise<unknown>;
-
-export async function <<fn>><T>(
-  payload: T,
-  accepts: (payload: T) => boolean,
-  forward: <<type>>,
-): Promise<{ forwarded: boolean; result?: unknown }> {
-  if (!accepts(payload)) {
-    return { forwarded: false };
-  }
-  return { forwarded: true, result: await forward(payload) };
-}"""
-
-
-def render_logic_files(spec: ServiceSpec) -> list[GeneratedFile]:
-    """A typed forwarding helper per LOGIC dependency; its expression stays a comment."""
-    deps = _unique_deps([d for d in spec.dependencies if d.kind == "logic"])
-    files: list[GeneratedFile] = []
-    for dep, stem in zip(deps, unique_names([kebab(d.name) for d in deps]), strict=True):
-        files.append(GeneratedFile(path=f"src/logic/{stem}.ts", content=_logic_source(dep, stem)))
-    return files
-
-
-def _logic_source(dep: DependencySpec, stem: str) -> str:
-    kind = comment_text(dep.subtype or "logic")
-    targets = ", ".join(dep.forwards_to) or "nothing yet"
-    lines = [f'Logic node "{dep.name}" ({kind}): forwards to {comment_text(targets)}.']
-    if dep.expression:
-        lines.append("Condition from the graph (documentation only, never evaluated here):")
-        lines.append(f"  {comment_text(dep.expression)}")
-    if dep.description:
-        lines.append(comment_text(dep.description))
-    lines.append(
-        "Callers supply `accepts` implementing the condition and `forward` doing the call."
-    )
-    body = fill(_FORWARDER, type=f"{pascal(stem)}Forward<T>", fn=f"forwardThrough{pascal(stem)}")
-    return join_blocks([doc_comment(lines), body])

@@ -12,11 +12,18 @@ from codegen_tasks.scaffold.contracts import (
     PAYMENT_ACTIONS,
 )
 from codegen_tasks.scaffold.crud import crud_part
-from codegen_tasks.scaffold.database import Repository, own_repository, render_repository
-from codegen_tasks.scaffold.naming import comment_text, pascal, ts_string
-from codegen_tasks.scaffold.operations import generic_part, notification_part, payment_part
+from codegen_tasks.scaffold.database import Repository, own_repository, render_memory_repository
+from codegen_tasks.scaffold.logic import EVENTS_MODULE_PATH, EVENTS_PATH, Wiring, render_logic
+from codegen_tasks.scaffold.naming import camel, comment_text, pascal, ts_string, unique_names
+from codegen_tasks.scaffold.operations import (
+    events_part,
+    generic_part,
+    notification_part,
+    payment_part,
+)
 from codegen_tasks.scaffold.source import (
     HEALTH_TYPE,
+    Handler,
     Import,
     Part,
     doc_comment,
@@ -29,7 +36,17 @@ from codegen_tasks.services import ServiceSpec
 
 _BUILTIN = frozenset(CRUD_ACTIONS + AUTH_ACTIONS + PAYMENT_ACTIONS + NOTIFICATION_ACTIONS)
 _RESERVED = frozenset(
-    {"constructor", "health", "existing", "receive", "sign", "signature", "claimsOf", "logger"}
+    {
+        "constructor",
+        "health",
+        "existing",
+        "receive",
+        "recordEvent",
+        "sign",
+        "signature",
+        "claimsOf",
+        "logger",
+    }
 )
 
 
@@ -61,13 +78,17 @@ def render_domain(
     spec: ServiceSpec, repos: list[Repository], clients: list[Client]
 ) -> list[GeneratedFile]:
     parts = build_parts(spec, repos)
+    if spec.events:
+        parts.append(events_part(spec.name))
     folder = f"src/{spec.name}"
     files = [GeneratedFile(path=f"{folder}/dto/{p.dto_file}", content=p.dto_source) for p in parts]
     if any(p.providers for p in parts):
-        files += [render_repository(own_repository(spec), [])]
+        files += [render_memory_repository(own_repository(spec))]
+    logic_files, wiring = render_logic(spec, parts)
+    files += logic_files
     files += [
-        _module(spec, parts, repos, clients),
-        _controller(spec, parts),
+        _module(spec, parts, repos, clients, wiring),
+        _controller(spec, parts, wiring),
         _service(spec, parts, repos, clients),
     ]
     return files
@@ -78,7 +99,11 @@ def _dto_imports(parts: list[Part]) -> set[Import]:
 
 
 def _module(
-    spec: ServiceSpec, parts: list[Part], repos: list[Repository], clients: list[Client]
+    spec: ServiceSpec,
+    parts: list[Part],
+    repos: list[Repository],
+    clients: list[Client],
+    wiring: Wiring | None,
 ) -> GeneratedFile:
     prefix, folder = pascal(spec.name), f"src/{spec.name}"
     imports: set[Import] = {
@@ -90,10 +115,14 @@ def _module(
     for cls, path in sorted({p for part in parts for p in part.providers} | _repo_providers(repos)):
         imports.add((module_ref(folder, path), cls))
         providers.append(cls)
-    module_imports = ""
+    modules: list[str] = []
     if clients:
         imports.add((module_ref(folder, CLIENTS_MODULE_PATH), f"{prefix}ClientsModule"))
-        module_imports = f"  imports: [{prefix}ClientsModule],\n"
+        modules.append(f"{prefix}ClientsModule")
+    if wiring is not None:
+        imports.add((module_ref(folder, EVENTS_MODULE_PATH), wiring.module))
+        modules.append(wiring.module)
+    module_imports = f"  imports: [{', '.join(modules)}],\n" if modules else ""
     body = (
         f"@Module({{\n{module_imports}  controllers: [{prefix}Controller],\n"
         f"  providers: [{', '.join(providers)}],\n  exports: [{prefix}Service],\n}})\n"
@@ -108,7 +137,34 @@ def _repo_providers(repos: list[Repository]) -> set[tuple[str, str]]:
     return {(r.cls, r.path) for r in repos}
 
 
-def _controller(spec: ServiceSpec, parts: list[Part]) -> GeneratedFile:
+def _handler_method(spec: ServiceSpec, handler: Handler, wiring: Wiring | None) -> str:
+    pattern = ts_string(f"{spec.name}.{handler.action}")
+    head = f"@MessagePattern({pattern})\n"
+    hook = wiring.hooks.get(handler.action) if wiring is not None else None
+    if hook is None or wiring is None:
+        return (
+            f"{head}{handler.method}(@Payload() dto: {handler.request}): "
+            f"Promise<{handler.response}> {{\n  return this.service.{handler.method}(dto);\n}}"
+        )
+    return (
+        f"{head}async {handler.method}(@Payload() dto: {handler.request}): "
+        f"Promise<{handler.response}> {{\n"
+        f"  const result = await this.service.{handler.method}(dto);\n"
+        f"  await this.{wiring.member}.{hook}(result);\n  return result;\n}}"
+    )
+
+
+def _event_methods(spec: ServiceSpec) -> list[str]:
+    names = unique_names([camel(f"on-{p.split('.', 1)[1]}") for p in spec.events])
+    return [
+        f"@EventPattern({ts_string(pattern)})\n"
+        f"{name}(@Payload() event: {pascal(spec.name)}Event): void {{\n"
+        f"  this.service.recordEvent({ts_string(pattern)}, event);\n}}"
+        for pattern, name in zip(spec.events, names, strict=True)
+    ]
+
+
+def _controller(spec: ServiceSpec, parts: list[Part], wiring: Wiring | None) -> GeneratedFile:
     prefix = pascal(spec.name)
     imports: set[Import] = {
         ("@nestjs/common", "Controller"),
@@ -117,14 +173,17 @@ def _controller(spec: ServiceSpec, parts: list[Part]) -> GeneratedFile:
         *_dto_imports(parts),
     }
     handlers = [h for p in parts for h in p.handlers]
-    if handlers:
+    if handlers or spec.events:
         imports.add(("@nestjs/microservices", "Payload"))
-    methods = [
-        f"@MessagePattern({ts_string(f'{spec.name}.{h.action}')})\n"
-        f"{h.method}(@Payload() dto: {h.request}): Promise<{h.response}> {{\n"
-        f"  return this.service.{h.method}(dto);\n}}"
-        for h in handlers
-    ]
+    if spec.events:
+        imports.add(("@nestjs/microservices", "EventPattern"))
+        imports.add(("./dto/events.dto", f"{prefix}Event"))
+    methods = [_handler_method(spec, h, wiring) for h in handlers]
+    methods += _event_methods(spec)
+    ctor = f"private readonly service: {prefix}Service"
+    if wiring is not None:
+        imports.add((module_ref(f"src/{spec.name}", EVENTS_PATH), wiring.cls))
+        ctor += f", private readonly {wiring.member}: {wiring.cls}"
     methods.append(
         f"@MessagePattern({ts_string(f'{spec.name}.health')})\n"
         f"health(): {HEALTH_TYPE} {{\n"
@@ -134,9 +193,7 @@ def _controller(spec: ServiceSpec, parts: list[Part]) -> GeneratedFile:
     body = (
         doc_comment(header) + "\n@Controller()\n"
         f"export class {prefix}Controller {{\n"
-        f"  constructor(private readonly service: {prefix}Service) {{}}\n\n"
-        + "\n\n".join(indent(m) for m in methods)
-        + "\n}"
+        f"  constructor({ctor}) {{}}\n\n" + "\n\n".join(indent(m) for m in methods) + "\n}"
     )
     return GeneratedFile(
         path=f"src/{spec.name}/{spec.name}.controller.ts",

@@ -175,3 +175,32 @@ def generic_part(name: str, actions: list[str], taken: frozenset[str]) -> Part:
         service_imports=frozenset({_UUID}),
         members=(f"private readonly received: {prefix}Receipt[] = [];",),
     )
+
+
+_RECEIVED = """recordEvent(pattern: string, event: <<prefix>>Event): void {
+  this.receivedEvents.push({ pattern, event, receivedAt: new Date().toISOString() });
+  if (this.receivedEvents.length > <<max>>) {
+    this.receivedEvents.shift();
+  }
+  this.eventLogger.log(`received ${pattern}`);
+}"""
+
+
+def events_part(name: str) -> Part:
+    """Events forwarded to this service by LOGIC nodes: logged and kept (most recent)."""
+    prefix = pascal(name)
+    entry = f"{{ pattern: string; event: {prefix}Event; receivedAt: string }}"
+    return Part(
+        dto_file="events.dto.ts",
+        dto_source=f"/** An event forwarded to {name} by a LOGIC node: the producer's result. */\n"
+        f"export type {prefix}Event = Record<string, unknown>;\n",
+        handlers=(),
+        methods=(fill(_RECEIVED, prefix=prefix, max=str(MAX_KEPT)),),
+        service_imports=frozenset(
+            {("@nestjs/common", "Logger"), ("./dto/events.dto", f"{prefix}Event")}
+        ),
+        members=(
+            f"private readonly eventLogger = new Logger({ts_string(prefix + 'Events')});",
+            f"private readonly receivedEvents: {entry}[] = [];",
+        ),
+    )

@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 
 from codegen_tasks.files import GeneratedFile
+from codegen_tasks.platform import Platform
 from codegen_tasks.scaffold.naming import default_port, pascal, ts_string
 from codegen_tasks.scaffold.source import fill
 from codegen_tasks.services import ServiceSpec
-from codegen_tasks.validation.toolchain import pinned_versions, runtime_only_versions
 
-RUNTIME_PACKAGES = (
-    "@nestjs/common",
-    "@nestjs/core",
-    "@nestjs/microservices",
-    "reflect-metadata",
-    "rxjs",
-)
-DEV_PACKAGES = ("@types/node", "typescript")
-HTTP_PACKAGE = "@nestjs/platform-express"
 GATEWAY_HTTP_PORT = 3000
+TYPINGS = {"pg": "@types/pg"}  # runtime package -> its typings, a development dependency
 
 TSCONFIG: dict[str, object] = {
     "compilerOptions": {
@@ -45,12 +37,12 @@ def _json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def package_json(spec: ServiceSpec) -> GeneratedFile:
-    """Versions match the validation toolchain, so what was checked is what gets built."""
-    pins = pinned_versions()
-    runtime = {p: pins[p] for p in RUNTIME_PACKAGES}
-    if spec.kind == "gateway":
-        runtime[HTTP_PACKAGE] = runtime_only_versions()[HTTP_PACKAGE]
+def package_json(spec: ServiceSpec, platform: Platform, stores: list[str]) -> GeneratedFile:
+    """Versions are the platform's, so what was checked is what gets built and run.
+    `stores` are the packages the service's repositories need."""
+    runtime = [*platform.base, *stores, *(platform.http if spec.kind == "gateway" else ())]
+    dev = [p for p in platform.development if p not in TYPINGS.values()]
+    dev += [TYPINGS[p] for p in runtime if p in TYPINGS]
     manifest = {
         "name": spec.name,
         "version": "0.1.0",
@@ -64,8 +56,8 @@ def package_json(spec: ServiceSpec) -> GeneratedFile:
             "typecheck": "tsc -p tsconfig.json --noEmit",
         },
         "engines": {"node": ">=20"},
-        "dependencies": dict(sorted(runtime.items())),
-        "devDependencies": {p: pins[p] for p in DEV_PACKAGES},
+        "dependencies": platform.pins(runtime),
+        "devDependencies": platform.pins(dev),
     }
     return GeneratedFile(path="package.json", content=_json(manifest))
 

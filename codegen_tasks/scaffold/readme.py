@@ -6,21 +6,21 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.scaffold.clients import Client
 from codegen_tasks.scaffold.database import Repository
 from codegen_tasks.scaffold.gateway import Route
-from codegen_tasks.scaffold.naming import default_port, markdown_text
-from codegen_tasks.scaffold.project import GATEWAY_HTTP_PORT
-from codegen_tasks.scaffold.source import HEALTH_TYPE, Handler
-from codegen_tasks.services import ServiceSpec
+from codegen_tasks.scaffold.naming import markdown_text
+from codegen_tasks.scaffold.runtime import EnvVar
+from codegen_tasks.scaffold.source import HEALTH_TYPE, Handler, fill
+from codegen_tasks.services import ServiceSpec, forwarded_events
 
 _RUN = """## Build and run
 
 ```sh
+cp .env.example .env   # then edit; or set the variables in the environment
 npm install
 npm run build
-npm start
+npm start              # node dist/main.js
 ```
 
-State is kept in memory (Maps inside the services and repositories): it is lost on restart.
-Swap the repositories for real database clients before production use."""
+Or with Docker: `docker build -t <<name>> . && docker run --env-file .env <<name>>`."""
 
 
 def _cell(text: str) -> str:
@@ -50,32 +50,52 @@ def _routes(routes: list[Route]) -> list[str]:
 
 def _dependencies(spec: ServiceSpec, repos: list[Repository], clients: list[Client]) -> list[str]:
     lines = [f"- **{c.target.name}** (service): RPC client `{c.path}`" for c in clients]
-    lines += [f"- **{_cell(r.stem)}** ({r.label}): typed repository `{r.path}`" for r in repos]
+    for repo in repos:
+        store = repo.store
+        if store is None:
+            continue
+        engine = f"{store.persistence.database_type} through {store.persistence.orm}"
+        migration = f", table created by `{store.migration}`" if store.migration else ""
+        lines.append(
+            f"- **{_cell(store.database)}** (database, {engine}): repository `{repo.path}`,"
+            f" URL from `{store.env}`{migration}"
+        )
+        if store.persistence.warning:
+            lines.append(f"  - note: {_cell(store.persistence.warning)}")
     for dep in spec.dependencies:
         if dep.kind == "logic":
             targets = ", ".join(dep.forwards_to) or "nothing"
+            condition = f" when {_code(dep.expression)} holds" if dep.expression else ""
             lines.append(
-                f"- **{_cell(dep.name)}** (logic, {_cell(dep.subtype or 'logic')}): forwards to"
-                f" {_cell(targets)}; helper in `src/logic/`"
+                f"- **{_cell(dep.name)}** (logic, {_cell(dep.subtype or 'filter')}): forwards"
+                f" results to {_cell(targets)}{condition}; code in `src/logic/`"
             )
     return ["## Dependencies", "", *(lines or ["None."])]
 
 
-def _environment(spec: ServiceSpec, clients: list[Client], auth: bool) -> list[str]:
+def _events(spec: ServiceSpec) -> list[str]:
+    emitted = [(p, a) for a, _, _, p in forwarded_events(spec)]
+    if not emitted and not spec.events:
+        return []
+    rows = ["| event | direction | when |", "|---|---|---|"]
+    rows += [
+        f"| {_code(p)} | emitted | after {_code(spec.name + '.' + a)}, through the logic nodes |"
+        for p, a in emitted
+    ]
+    rows += [
+        f"| {_code(p)} | handled (`@EventPattern`) | forwarded by a logic node |"
+        for p in spec.events
+    ]
+    return ["## Events", "", *rows]
+
+
+def _environment(variables: list[EnvVar]) -> list[str]:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    rows.append("| `HOST` | `0.0.0.0` | TCP host the microservice listens on |")
-    rows.append(f"| `PORT` | `{default_port(spec.name)}` | TCP port of the microservice |")
-    if spec.kind == "gateway":
-        rows.append(f"| `HTTP_PORT` | `{GATEWAY_HTTP_PORT}` | HTTP port of the gateway |")
-        rows.append("| `HTTP_HOST` | `0.0.0.0` | HTTP host of the gateway |")
-    for c in clients:
-        port = default_port(c.target.name)
-        rows.append(f"| `{c.env('HOST')}` | `127.0.0.1` | host of {c.target.name} |")
-        rows.append(f"| `{c.env('PORT')}` | `{port}` | TCP port of {c.target.name} |")
-    if auth:
-        rows.append("| `AUTH_TOKEN_SECRET` | random per process | HMAC key signing tokens |")
-        rows.append("| `AUTH_TOKEN_TTL_SECONDS` | `3600` | token lifetime |")
-    return ["## Configuration", "", *rows]
+    rows += [
+        f"| `{v.name}` | {_code(v.default) if v.default else 'required'} | {_cell(v.meaning)} |"
+        for v in variables
+    ]
+    return ["## Configuration", "", "See `.env.example`.", "", *rows]
 
 
 def render_readme(
@@ -86,6 +106,7 @@ def render_readme(
     routes: list[Route],
     repos: list[Repository],
     clients: list[Client],
+    variables: list[EnvVar],
 ) -> GeneratedFile:
     kind = (
         "An API gateway (HTTP + TCP)" if spec.kind == "gateway" else "A NestJS microservice (TCP)"
@@ -99,9 +120,10 @@ def render_readme(
         ],
         _patterns(spec, handlers),
         _routes(routes) if spec.kind == "gateway" else [],
+        _events(spec),
         _dependencies(spec, repos, clients),
-        _environment(spec, clients, any(h.action in ("login", "verify") for h in handlers)),
-        [_RUN],
+        _environment(variables),
+        [fill(_RUN, name=spec.name)],
     ]
     text = "\n\n".join("\n".join(s) for s in sections if s) + "\n"
     return GeneratedFile(path="README.md", content=text)

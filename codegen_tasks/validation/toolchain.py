@@ -1,6 +1,7 @@
 """The pinned TypeScript + NestJS toolchain, installed once into a shared cache directory.
 
-The versions live in `toolchain/package.json` beside this module. TypeScript is the native
+The packages are the dependency platform (`codegen_tasks.platform`), operator extras
+included. TypeScript is the native
 compiler (`typescript@7`): npm installs it as a per-platform optional package
 (`@typescript/typescript-<os>-<arch>`) whose executable is run directly, without the
 package's Node.js launcher in front of it (~0.1 s per run). The install directory's
@@ -23,11 +24,10 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from codegen_tasks.errors import ToolchainError
+from codegen_tasks.platform import Platform, load_platform
 from codegen_tasks.settings import Settings, get_settings
 
 READY_MARKER = ".codegen-toolchain-ready"
@@ -41,42 +41,14 @@ NPM_FLAGS = ("install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglev
 DEFAULT_INSTALL_TIMEOUT_S = 600.0
 
 
-@lru_cache(maxsize=1)
-def pinned_manifest_text() -> str:
-    """The pinned toolchain package.json, exactly as shipped."""
-    return (
-        resources.files("codegen_tasks.validation")
-        .joinpath("toolchain/package.json")
-        .read_text(encoding="utf-8")
-    )
-
-
-def pinned_manifest() -> dict[str, object]:
-    manifest = json.loads(pinned_manifest_text())
-    if not isinstance(manifest, dict):
-        raise ToolchainError("the pinned toolchain package.json is not a JSON object")
-    return manifest
+def manifest_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _str_map(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): str(v) for k, v in value.items()}
-
-
-def pinned_versions() -> dict[str, str]:
-    """Package → exact version compiled against (the toolchain's dependencies)."""
-    return _str_map(pinned_manifest().get("dependencies"))
-
-
-def runtime_only_versions() -> dict[str, str]:
-    """Packages generated services need at run time but validation does not compile against."""
-    return _str_map(pinned_manifest().get("codegenRuntimeOnly"))
-
-
-def manifest_hash(text: str | None = None) -> str:
-    manifest = pinned_manifest_text() if text is None else text
-    return hashlib.sha256(manifest.encode("utf-8")).hexdigest()[:16]
 
 
 def install_manifest_text(text: str) -> str:
@@ -105,19 +77,25 @@ class Toolchain:
         manifest: str | None = None,
         prefix: str = "ts",
         ready_file: Path | None = None,
+        platform: Platform | None = None,
     ) -> None:
         self.root = root.expanduser()
         self.node = node
         self.npm = npm
         self.install_timeout_s = install_timeout_s
         self.manifest_given = manifest is not None
-        self.manifest = pinned_manifest_text() if manifest is None else manifest
+        self.platform = platform or load_platform()
+        if manifest is None:  # the dependency platform, operator extras included
+            manifest = self.platform.install_manifest_text()
+        self.manifest = manifest
         self.ready_file = native_tsc() if ready_file is None else ready_file
         self.install_dir = self.root / f"{prefix}-{manifest_hash(self.manifest)}"
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Toolchain:
-        return cls((settings or get_settings()).toolchain_dir)
+        settings = settings or get_settings()
+        platform = load_platform(settings.platform_extra_packages)
+        return cls(settings.toolchain_dir, platform=platform)
 
     @property
     def node_modules(self) -> Path:

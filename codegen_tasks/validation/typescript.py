@@ -31,7 +31,7 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.messages import Finding, ValidationLevel
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation.extra import ExtraReport, ExtraSources, compile_extra
-from codegen_tasks.validation.toolchain import Toolchain, pinned_versions
+from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.tsc import (
     Compiled,
     Unit,
@@ -170,7 +170,7 @@ class TypeScriptChecker:
             command = self.toolchain.tsc_command()
         except ToolchainError as exc:
             return {key: TypeScriptReport(skipped=exc.message) for key in bundles}
-        platform = set(pinned_versions())
+        platform = set(self.toolchain.platform.versions)
         configs = {
             k: sanitise({f.path: f.content for f in v}, platform) for k, v in bundles.items()
         }

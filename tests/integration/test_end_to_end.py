@@ -47,6 +47,29 @@ def assert_all_succeeded(run: dict[str, object], status: str = "succeeded") -> N
     assert run["status"] == "succeeded"
 
 
+def assert_what_the_graph_describes(out: Path) -> None:
+    """orders persists through drizzle + pg with a migration and forwards paid orders to
+    notifications, which handles them; catalog (no DATABASE node) says where it keeps state."""
+    orders = out / "orders"
+    repository = (orders / "src/database/orders-db.repository.ts").read_text()
+    assert "from 'drizzle-orm/node-postgres'" in repository and "new Map" not in repository
+    assert "process.env.ORDERS_DB_URL" in repository
+    migration = (orders / "migrations/orders.sql").read_text()
+    assert all(c in migration for c in ('"user_id" UUID NOT NULL', '"total_cents" INTEGER'))
+    assert "ORDERS_DB_URL=" in (orders / ".env.example").read_text()
+    assert (
+        "return Boolean(data.status === 'paid');"
+        in (orders / "src/logic/paid-filter.ts").read_text()
+    )
+    assert (
+        "emit('notifications.ordersCreated', data)" in (orders / "src/logic/events.ts").read_text()
+    )
+    controller = (out / "notifications/src/notifications/notifications.controller.ts").read_text()
+    assert "@EventPattern('notifications.ordersCreated')" in controller
+    catalog = (out / "catalog/src/catalog/catalog.repository.ts").read_text()
+    assert "the graph gives this service no DATABASE" in catalog
+
+
 def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     env = clean_env(CODEGEN_CHECK_DATABASE_URL=POSTGRES_URL)
     run = cli_json(["generate", str(SHOP_GRAPH)], env, tmp_path)
@@ -79,6 +102,11 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     [orders] = edited
     [error] = orders["validation"]["errors"]  # one finding for one missing handler
     assert error["level"] == "health_check" and error["file"] == "src/orders/orders.controller.ts"
+    for folder in sorted(out.iterdir()):
+        if folder.is_dir():
+            names = {p.name for p in folder.iterdir()}
+            assert {"Dockerfile", ".env.example", "README.md"} <= names, folder.name
+    assert_what_the_graph_describes(out)
 
     validated = cli_json(["validate", "--project", SHOP_PROJECT_ID], env, tmp_path)
     assert len(validated["services"]) == SHOP_CODE_NODES

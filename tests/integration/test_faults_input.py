@@ -66,6 +66,19 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _logic(expression: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        config = {"subtype": "filter", "expression": expression}
+        data["graph"]["nodes"].append(
+            {"id": "gate", "type": 4, "data": {"serviceName": "gate", "config": config}}
+        )
+        data["graph"]["edges"].append(
+            {"id": "n0-gate", "source": "n0", "target": "gate", "type": 2}
+        )
+
+    return change
+
+
 # name -> (graph, words the error must contain)
 HOSTILE_GRAPHS: dict[str, tuple[dict[str, Any], str]] = {
     "duplicate ids": (_with(_set("graph.nodes.1.id", "n0")), "duplicate node id"),
@@ -92,6 +105,18 @@ HOSTILE_GRAPHS: dict[str, tuple[dict[str, Any], str]] = {
         "unsafe serviceName",
     ),
     "NUL in project name": (_with(_set("project.name", "shop\x00")), "printable"),
+    "call in a logic expression": (
+        _with(_logic("process.exit()")),
+        "node 'gate': expression uses calls (`process.exit()` at column 1)",
+    ),
+    "assignment in a logic expression": (
+        _with(_logic("data.status = 'paid'")),
+        "node 'gate': expression uses assignments",
+    ),
+    "global in a logic expression": (
+        _with(_logic("globalThis.secret === 1")),
+        "node 'gate': expression refers to 'globalThis'",
+    ),
     "NUL in config": (
         _with(_set("graph.nodes.0.data.config", {"description": "a\x00b"})),
         "NUL",

@@ -17,12 +17,13 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.messages import ValidationResult
 from codegen_tasks.pipeline.check import check_many, combine
+from codegen_tasks.platform import load_platform
 from codegen_tasks.runtime import RuntimeChecker, RuntimeConfig
 from codegen_tasks.runtime.databases import PostgresThrowaways, Throwaway
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import ServiceSpec, build_service_spec
 from codegen_tasks.settings import get_settings
-from codegen_tasks.validation.toolchain import Toolchain, pinned_versions
+from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.examples import node_id, shop
 from tests.fixtures.services import POSTGRES_URL
@@ -179,8 +180,8 @@ def _postgres(migration: str) -> Callable[[Files], None]:
         files[REPOSITORY] = PG_REPOSITORY
         files["migrations/0001_orders.sql"] = migration
         package = json.loads(files["package.json"])
-        package["dependencies"]["pg"] = pinned_versions()["pg"]
-        package["devDependencies"]["@types/pg"] = pinned_versions()["@types/pg"]
+        package["dependencies"]["pg"] = load_platform().versions["pg"]
+        package["devDependencies"]["@types/pg"] = load_platform().versions["@types/pg"]
         files["package.json"] = json.dumps(package, indent=2)
 
     return mutate

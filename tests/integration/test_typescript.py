@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from codegen_tasks.files import GeneratedFile
+from codegen_tasks.platform import load_platform
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation import toolchain as toolchain_module
-from codegen_tasks.validation.toolchain import Toolchain, manifest_hash, pinned_versions
+from codegen_tasks.validation.toolchain import Toolchain
 from codegen_tasks.validation.tsc import OUR_OPTIONS
 from codegen_tasks.validation.tsconfig import sanitise
 from codegen_tasks.validation.typescript import TypeScriptChecker, TypeScriptReport
@@ -79,8 +80,8 @@ def test_a_type_error_is_located(checker: TypeScriptChecker) -> None:
 def test_a_type_error_in_generated_code_is_located(checker: TypeScriptChecker) -> None:
     path = "src/catalog/catalog.service.ts"
     original = next(f.content for f in BASE if f.path == path)
-    broken = original.replace("total: all.length,", "total: String(all.length),")
-    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "String(all.length)" in text)
+    broken = original.replace("{ items, total, offset", "{ items, total: String(total), offset")
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "String(total)" in text)
     report = checker.check(with_file(path, broken))
     assert where(report) == [(path, line)]
 
@@ -242,7 +243,7 @@ def test_concurrent_installs_run_npm_once(tmp_path: Path, monkeypatch: pytest.Mo
         thread.join()
     assert len(calls) == 1
     assert all(chain.is_ready() for chain in chains)
-    assert chains[0].install_dir.name == f"ts-{manifest_hash()}"
+    assert chains[0].install_dir.name == f"ts-{load_platform().digest()}"
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [chains[0].install_dir.name]
 
 
@@ -261,7 +262,7 @@ def test_the_native_compiler_runs_without_node(checker: TypeScriptChecker) -> No
     assert command == [str(checker.toolchain.tsc)]
     assert "@typescript" in command[0]
     done = subprocess.run([*command, "--version"], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == f"Version {pinned_versions()['typescript']}"
+    assert done.stdout.strip() == f"Version {load_platform().versions['typescript']}"
 
 
 def test_the_compiler_emits_commonjs_with_decorator_metadata(
@@ -273,7 +274,7 @@ def test_the_compiler_emits_commonjs_with_decorator_metadata(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(file.content)
     (tmp_path / "node_modules").symlink_to(checker.toolchain.node_modules)
-    own = sanitise({f.path: f.content for f in SHOP["orders"]}, pinned_versions()).options
+    own = sanitise({f.path: f.content for f in SHOP["orders"]}, load_platform().versions).options
     config = {"compilerOptions": {**own, **OUR_OPTIONS, "outDir": "dist"}, "include": ["src"]}
     (tmp_path / "tsconfig.build.json").write_text(json.dumps(config))
     command = [*checker.toolchain.tsc_command(), "-p", "tsconfig.build.json"]

@@ -78,8 +78,8 @@ CASES: dict[str, Case] = {
     "type_error": Case(
         _replace(
             CONTROLLER,
-            "    return this.service.create(dto);",
-            TYPE_ERROR + "    void broken;\n    return this.service.create(dto);",
+            "    return this.service.findOne(dto);",
+            TYPE_ERROR + "    void broken;\n    return this.service.findOne(dto);",
         ),
         {"typescript", "build"},
         CONTROLLER,

@@ -10,13 +10,13 @@ import pytest
 
 from codegen_tasks.files import GeneratedFile, check_files
 from codegen_tasks.graph import parse_graph
+from codegen_tasks.platform import load_platform
 from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
 from codegen_tasks.scaffold.naming import camel, constant, pascal, ts_string
 from codegen_tasks.services import ServiceSpec, build_service_spec, called_targets
 from codegen_tasks.settings import Settings
 from codegen_tasks.validation.jsonc import strip_comments
 from codegen_tasks.validation.structural import structural_findings
-from codegen_tasks.validation.toolchain import pinned_versions
 from tests.examples import SHOP_GRAPH
 
 SHOP = SHOP_GRAPH
@@ -121,8 +121,8 @@ def test_shop_calls_the_expected_services() -> None:
     assert {t.name for t in called_targets(SPECS["api-gateway"])} == {"users", "catalog", "orders"}
 
 
-def test_package_json_pins_the_toolchain_versions() -> None:
-    pins = pinned_versions()
+def test_package_json_pins_the_platform_versions() -> None:
+    pins = load_platform().versions
     for name in SPECS:
         manifest = json.loads(by_path(render_service(SPECS[name]))["package.json"])
         assert manifest["name"] == name
@@ -131,7 +131,8 @@ def test_package_json_pins_the_toolchain_versions() -> None:
         for package in ("@nestjs/common", "@nestjs/core", "@nestjs/microservices", "rxjs"):
             assert deps[package] == pins[package]
         assert deps["reflect-metadata"] == pins["reflect-metadata"]
-        assert dev == {"@types/node": pins["@types/node"], "typescript": pins["typescript"]}
+        assert dev["@types/node"] == pins["@types/node"]
+        assert dev["typescript"] == pins["typescript"]
     gateway = json.loads(by_path(render_service(SPECS["api-gateway"]))["package.json"])
     assert "@nestjs/platform-express" in gateway["dependencies"]
 
@@ -189,13 +190,35 @@ def test_database_fields_type_the_entity() -> None:
     assert "id!:" not in create  # the key is generated, not sent
 
 
-def test_logic_expression_is_only_a_comment() -> None:
-    files = render_service(SPECS["orders"])
-    logic = by_path(files)["src/logic/paid-filter.ts"]
-    assert "data.status === 'paid'" in logic
-    for file in files:
-        if file.path.endswith(".ts"):
-            assert "data.status === 'paid'" not in strip_comments(file.content)
+def test_logic_expression_becomes_a_typed_predicate_on_the_writes() -> None:
+    files = by_path(render_service(SPECS["orders"]))
+    logic = strip_comments(files["src/logic/paid-filter.ts"])
+    assert "export function paidFilter(input: OrdersEntity): boolean {" in logic
+    assert "const data = input as (OrdersEntity) & Readonly<Record<string, unknown>>;" in logic
+    assert "return Boolean(data.status === 'paid');" in logic
+    events = strip_comments(files["src/logic/events.ts"])
+    for pattern in ("notifications.ordersCreated", "notifications.ordersUpdated"):
+        assert f"this.notificationsEvents.emit('{pattern}', data)" in events
+    assert events.count("if (paidFilter(data))") == 2
+    controller = strip_comments(files["src/orders/orders.controller.ts"])
+    assert "await this.events.afterCreate(result);" in controller
+    assert "await this.events.afterUpdate(result);" in controller
+    assert "afterFindOne" not in controller and "afterRemove" not in controller
+    module = files["src/logic/events.module.ts"]
+    assert "process.env.NOTIFICATIONS_PORT" in module
+
+
+def test_forward_targets_get_event_handlers() -> None:
+    controller = by_path(render_service(SPECS["notifications"]))[
+        "src/notifications/notifications.controller.ts"
+    ]
+    for pattern in ("notifications.ordersCreated", "notifications.ordersUpdated"):
+        assert f"@EventPattern('{pattern}')" in controller
+        assert f"this.service.recordEvent('{pattern}', event);" in controller
+    assert (
+        "@EventPattern"
+        not in by_path(render_service(SPECS["catalog"]))["src/catalog/catalog.controller.ts"]
+    )
 
 
 def test_behaviours_are_real() -> None:
@@ -272,7 +295,7 @@ def edge_case_nodes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         {
             "id": "n6",
             "type": "logic",
-            "data": {"serviceName": "gate", "config": {"expression": "x */ y"}},
+            "data": {"serviceName": "gate", "config": {"expression": "data !== null && '*/' > ''"}},
         },
     ]
     edges = [
@@ -283,6 +306,7 @@ def edge_case_nodes() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         {"id": "e4", "source": "n5", "target": "n4", "type": "http"},
         {"id": "e5", "source": "n5", "target": "n1", "type": "http"},
         {"id": "e6", "source": "n1", "target": "n6", "type": "http"},
+        {"id": "e7", "source": "n6", "target": "n4", "type": "http"},
     ]
     return nodes, edges
 
@@ -301,7 +325,7 @@ def test_edge_cases_render_safely(name: str) -> None:
     for file in files:
         if file.path.endswith(".ts"):
             code = strip_comments(file.content)
-            assert "pwned" not in code and "x */ y" not in file.content
+            assert "pwned" not in code
     controller = by_path(files)[f"src/{name}/{name}.controller.ts"]
     assert controller.count(f"@MessagePattern('{name}.health')") == 1
 

@@ -1,0 +1,72 @@
+"""The platform import rule (structural level, pure).
+
+Every bare import of a TypeScript source must be a node builtin (`node:fs`, `crypto`, ...)
+or a package of the dependency platform that the bundle's package.json declares in
+`dependencies` at the pinned version. Anything else is an error at the import's line that
+names the package and the allowed set. Relative imports are the structural rule's business.
+Imports are read through the tree-sitter reader (`codegen_tasks.contracts.imports`); the
+structural rule that a bare import is declared at all (`validation.dependencies`) stays
+silent where this one already speaks (see `pipeline.check.combine`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from codegen_tasks.contracts.imports import file_imports, package_name
+from codegen_tasks.contracts.syntax import is_source
+from codegen_tasks.files import GeneratedFile
+from codegen_tasks.messages import Finding, ValidationLevel
+from codegen_tasks.platform import Platform
+
+PACKAGE_JSON = "package.json"
+
+
+def declared_dependencies(files: list[GeneratedFile]) -> dict[str, str]:
+    """The bundle package.json's `dependencies` (empty when missing or unreadable)."""
+    manifest = next((f.content for f in files if f.path == PACKAGE_JSON), None)
+    try:
+        parsed = json.loads(manifest) if manifest is not None else {}
+    except json.JSONDecodeError:
+        return {}
+    deps = parsed.get("dependencies") if isinstance(parsed, dict) else None
+    return {str(k): str(v) for k, v in deps.items()} if isinstance(deps, dict) else {}
+
+
+def _problem(package: str, platform: Platform, declared: dict[str, str]) -> str | None:
+    allowed = platform.importable
+    if package not in allowed:
+        listing = ", ".join(sorted(allowed))
+        return (
+            f"'{package}' is not a package of the dependency platform; imports may name a"
+            f" node builtin or one of: {listing}"
+        )
+    pinned = allowed[package]
+    if package not in declared:
+        return f'\'{package}\' is not declared in package.json; add "{package}": "{pinned}"'
+    if declared[package] != pinned:
+        return (
+            f"package.json declares '{package}' {declared[package]!r}; the platform pins"
+            f' exactly "{pinned}"'
+        )
+    return None
+
+
+def platform_import_findings(files: list[GeneratedFile], platform: Platform) -> list[Finding]:
+    """One error per offending import, located at its file and line."""
+    declared = declared_dependencies(files)
+    findings: list[Finding] = []
+    for file in sorted((f for f in files if is_source(f.path)), key=lambda f: f.path):
+        for ref in file_imports(file.path, file.content):
+            package = package_name(ref.specifier)
+            problem = _problem(package, platform, declared) if package else None
+            if problem is not None:
+                findings.append(
+                    Finding(
+                        level=ValidationLevel.STRUCTURAL,
+                        message=f"import '{ref.specifier}': {problem}",
+                        file=file.path,
+                        line=ref.line,
+                    )
+                )
+    return findings
