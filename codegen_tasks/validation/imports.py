@@ -1,9 +1,11 @@
 """The platform import rule (structural level, pure).
 
 Every bare import of a TypeScript source must be a node builtin (`node:fs`, `crypto`, ...)
-or a package of the dependency platform that the bundle's package.json declares in
-`dependencies` at the pinned version. Anything else is an error at the import's line that
-names the package and the allowed set. Relative imports are the structural rule's business.
+or a package of the dependency platform, and package.json must not pin it to another exact
+version: either is an error at the import's line naming the package and the allowed set.
+A platform package declared with a range (`^11.0.0`) is accepted: what runs is the pin;
+an undeclared one is the dependency rule's error (`validation.dependencies`). Relative
+imports are the structural rule's business.
 Imports are read through the tree-sitter reader (`codegen_tasks.contracts.imports`); the
 structural rule that a bare import is declared at all (`validation.dependencies`) stays
 silent where this one already speaks (see `pipeline.check.combine`).
@@ -12,12 +14,15 @@ silent where this one already speaks (see `pipeline.check.combine`).
 from __future__ import annotations
 
 import json
+import re
 
 from codegen_tasks.contracts.imports import file_imports, package_name
 from codegen_tasks.contracts.syntax import is_source
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.messages import Finding, ValidationLevel
 from codegen_tasks.platform import Platform
+from codegen_tasks.validation.dependencies import own_file
+from codegen_tasks.validation.tsconfig import sanitise
 
 PACKAGE_JSON = "package.json"
 
@@ -33,7 +38,12 @@ def declared_dependencies(files: list[GeneratedFile]) -> dict[str, str]:
     return {str(k): str(v) for k, v in deps.items()} if isinstance(deps, dict) else {}
 
 
+EXACT_RE = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+
+
 def _problem(package: str, platform: Platform, declared: dict[str, str]) -> str | None:
+    """Why importing `package` is an error: outside the platform, or pinned differently.
+    (An undeclared package is the dependency rule's finding, not repeated here.)"""
     allowed = platform.importable
     if package not in allowed:
         listing = ", ".join(sorted(allowed))
@@ -41,13 +51,11 @@ def _problem(package: str, platform: Platform, declared: dict[str, str]) -> str 
             f"'{package}' is not a package of the dependency platform; imports may name a"
             f" node builtin or one of: {listing}"
         )
-    pinned = allowed[package]
-    if package not in declared:
-        return f'\'{package}\' is not declared in package.json; add "{package}": "{pinned}"'
-    if declared[package] != pinned:
+    version = declared.get(package)
+    if version is not None and EXACT_RE.match(version) and version != allowed[package]:
         return (
-            f"package.json declares '{package}' {declared[package]!r}; the platform pins"
-            f' exactly "{pinned}"'
+            f"package.json declares '{package}' {version!r}; the platform pins"
+            f' exactly "{allowed[package]}"'
         )
     return None
 
@@ -55,11 +63,15 @@ def _problem(package: str, platform: Platform, declared: dict[str, str]) -> str 
 def platform_import_findings(files: list[GeneratedFile], platform: Platform) -> list[Finding]:
     """One error per offending import, located at its file and line."""
     declared = declared_dependencies(files)
+    by_path = {f.path: f.content for f in files}
+    paths, names = sanitise(by_path, ()).paths, set(by_path)
     findings: list[Finding] = []
     for file in sorted((f for f in files if is_source(f.path)), key=lambda f: f.path):
         for ref in file_imports(file.path, file.content):
             package = package_name(ref.specifier)
-            problem = _problem(package, platform, declared) if package else None
+            if package is None or own_file(paths, ref.specifier, names):
+                continue  # relative, built-in, or a tsconfig `paths` alias of the bundle
+            problem = _problem(package, platform, declared)
             if problem is not None:
                 findings.append(
                     Finding(

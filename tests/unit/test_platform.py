@@ -76,6 +76,8 @@ def test_scaffold_bundles_follow_the_rule(name: str) -> None:
 
 
 def test_imports_outside_the_platform_are_located_errors() -> None:
+    from codegen_tasks.pipeline.check import combine
+
     files = render_service(SPECS["catalog"])
     code = (
         "import axios from 'axios';\n"
@@ -84,23 +86,36 @@ def test_imports_outside_the_platform_are_located_errors() -> None:
         "import { eq } from 'drizzle-orm';\n"
         "export const use = [axios, readFileSync, join, eq];\n"
     )
-    findings = platform_import_findings(with_source(files, "src/catalog/extra.ts", code), PLATFORM)
-    assert [(f.file, f.line, f.level) for f in findings] == [
-        ("src/catalog/extra.ts", 1, ValidationLevel.STRUCTURAL),
-        ("src/catalog/extra.ts", 4, ValidationLevel.STRUCTURAL),
-    ]
-    assert "'axios' is not a package of the dependency platform" in findings[0].message
-    assert "@nestjs/common" in findings[0].message and "drizzle-orm" in findings[0].message
-    assert 'add "drizzle-orm": "0.45.4"' in findings[1].message
+    changed = with_source(files, "src/catalog/extra.ts", code)
+    (finding,) = platform_import_findings(changed, PLATFORM)
+    assert (finding.file, finding.line, finding.level) == (
+        "src/catalog/extra.ts",
+        1,
+        ValidationLevel.STRUCTURAL,
+    )
+    assert "'axios' is not a package of the dependency platform" in finding.message
+    assert "@nestjs/common" in finding.message and "drizzle-orm" in finding.message
+    # with the undeclared-package rule: one error per import, the platform's for axios
+    result = combine(SPECS["catalog"], changed, None)
+    errors = sorted((e for e in result.errors if e.file == finding.file), key=lambda e: e.line)
+    assert [e.line for e in errors] == [1, 4]
+    assert errors[0] == finding and "drizzle-orm" in errors[1].message
 
 
 def test_a_declared_package_must_carry_the_pinned_version() -> None:
+    from codegen_tasks.pipeline.check import combine
+
     files = render_service(SPECS["catalog"])
     manifest = json.loads(next(f.content for f in files if f.path == "package.json"))
-    manifest["dependencies"]["@nestjs/common"] = "^12.0.0"
-    changed = with_source(files, "package.json", json.dumps(manifest))
-    findings = platform_import_findings(changed, PLATFORM)
-    assert findings and all('the platform pins exactly "12.5.1"' in f.message for f in findings)
+    manifest["dependencies"]["@nestjs/common"] = "11.0.0"
+    findings = platform_import_findings(
+        with_source(files, "package.json", json.dumps(manifest)), PLATFORM
+    )
+    assert findings and all('the platform pins exactly "11.2.10"' in f.message for f in findings)
+    manifest["dependencies"]["@nestjs/common"] = "^11.0.0"
+    ranged = with_source(files, "package.json", json.dumps(manifest))
+    assert platform_import_findings(ranged, PLATFORM) == []
+    assert combine(SPECS["catalog"], ranged, None).structural_passed is True
 
 
 def _with_axios(request: CompletionRequest) -> str:
