@@ -102,10 +102,9 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     [orders] = edited
     [error] = orders["validation"]["errors"]  # one finding for one missing handler
     assert error["level"] == "health_check" and error["file"] == "src/orders/orders.controller.ts"
-    for folder in sorted(out.iterdir()):
-        if folder.is_dir():
-            names = {p.name for p in folder.iterdir()}
-            assert {"Dockerfile", ".env.example", "README.md"} <= names, folder.name
+    for service in run["services"]:
+        names = {p.name for p in (out / service["serviceName"]).iterdir()}
+        assert {"Dockerfile", ".env.example", "README.md"} <= names, service["serviceName"]
     assert_what_the_graph_describes(out)
 
     validated = cli_json(["validate", "--project", SHOP_PROJECT_ID], env, tmp_path)
