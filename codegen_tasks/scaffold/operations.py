@@ -192,8 +192,9 @@ def events_part(name: str) -> Part:
     entry = f"{{ pattern: string; event: {prefix}Event; receivedAt: string }}"
     return Part(
         dto_file="events.dto.ts",
-        dto_source=f"/** An event forwarded to {name} by a LOGIC node: the producer's result. */\n"
-        f"export type {prefix}Event = Record<string, unknown>;\n",
+        dto_source=f"/** An event forwarded to {name} by a LOGIC node: the producer's result, any"
+        " object (its own interface is the producer's). */\n"
+        f"export type {prefix}Event = object;\n",
         handlers=(),
         methods=(fill(_RECEIVED, prefix=prefix, max=str(MAX_KEPT)),),
         service_imports=frozenset(
