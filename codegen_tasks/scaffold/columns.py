@@ -85,6 +85,8 @@ def table_name(database_name: str) -> str:
 def column_kind(raw_type: object, field: Field) -> str:
     base = raw_type.strip().lower().split("(")[0].strip() if isinstance(raw_type, str) else ""
     kind = _KINDS.get(base)
+    if kind == "uuid" and not field.primary:
+        return "string"  # a reference kept as text: the database does not police its format
     if kind is not None:
         return kind
     return {"string": "string", "number": "float", "boolean": "boolean"}.get(field.ts, "json")

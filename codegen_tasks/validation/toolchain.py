@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import platform
 import shutil
@@ -56,7 +57,8 @@ def install_manifest_text(text: str) -> str:
     manifest = json.loads(text)
     runtime = _str_map(manifest.get("codegenRuntimeOnly"))
     dependencies = {**_str_map(manifest.get("dependencies")), **runtime}
-    return json.dumps({**manifest, "dependencies": dependencies}, indent=2) + "\n"
+    text_out: str = json.dumps({**manifest, "dependencies": dependencies}, indent=2) + "\n"
+    return text_out
 
 
 class Toolchain:

@@ -91,7 +91,7 @@ def test_the_shop_orders_migration_creates_its_four_fields(pg_url: str) -> None:
     assert apply_migrations(pg_url, ORDERS) == ["migrations/orders.sql"]
     assert columns(pg_url, "orders") == {
         "id": ("uuid", "NO", None),
-        "user_id": ("uuid", "NO", None),
+        "user_id": ("text", "NO", None),
         "total_cents": ("integer", "NO", None),
         "status": ("character varying", "YES", None),
     }
