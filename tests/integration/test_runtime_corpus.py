@@ -69,7 +69,11 @@ UNREGISTERED = _replace(
     "@Injectable()\nexport class OrdersService {\n  constructor(\n"
     "    private readonly audit: AuditTrail,\n",
 )
-MISSING_IMPORT = _replace(ORDERS_MODULE, "imports: [OrdersClientsModule],", "imports: [],")
+MISSING_IMPORT = _replace(
+    ORDERS_MODULE,
+    "imports: [OrdersClientsModule, OrdersEventsModule],",
+    "imports: [OrdersEventsModule],",
+)
 THROWS_AT_BOOT = _replace(
     MAIN,
     "async function bootstrap(): Promise<void> {\n",
@@ -124,21 +128,21 @@ function toRecord(row: OrdersRow): OrdersDbRecord {
 export class OrdersDbRepository implements OnModuleDestroy {
   private readonly pool = new Pool({ connectionString: process.env.ORDERS_DB_URL });
 
-  newKey(): string {
-    return randomUUID();
-  }
-
-  async insert(row: OrdersDbRecord): Promise<OrdersDbRecord> {
+  async insert(row: Omit<OrdersDbRecord, 'id'>): Promise<OrdersDbRecord> {
     const result = await this.pool.query<OrdersRow>(
       'INSERT INTO orders (id, user_id, total_cents, status) VALUES ($1, $2, $3, $4) RETURNING *',
-      [row.id, row.userId, row.totalCents, row.status ?? null],
+      [randomUUID(), row.userId, row.totalCents, row.status ?? null],
     );
     return toRecord(result.rows[0]);
   }
 
-  async findAll(): Promise<OrdersDbRecord[]> {
+  async findPage(
+    offset: number,
+    limit: number,
+  ): Promise<{ items: OrdersDbRecord[]; total: number }> {
     const result = await this.pool.query<OrdersRow>('SELECT * FROM orders ORDER BY id');
-    return result.rows.map(toRecord);
+    const all = result.rows.map(toRecord);
+    return { items: all.slice(offset, offset + limit), total: all.length };
   }
 
   async findByKey(key: string): Promise<OrdersDbRecord | undefined> {
