@@ -100,11 +100,12 @@ def to_record_block(repo: Repository, row_type: str) -> str:
 
 def url_block(store: Store) -> str:
     return fill(
-        """/** The connection URL of <<database>>, from `<<env>>`. */
+        """/** The connection URL of <<database>>, from `<<env>>` (the service boots without it;
+ * queries then fail until it is set). */
 function databaseUrl(): string {
-  const url = process.env.<<env>>;
-  if (url === undefined || url === '') {
-    throw new Error('<<env>> is not set: the connection URL of <<database>>');
+  const url = process.env.<<env>> ?? '';
+  if (url === '') {
+    new Logger('<<database>>').warn('<<env>> is not set: queries to <<database>> will fail');
   }
   return url;
 }""",

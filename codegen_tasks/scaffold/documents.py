@@ -121,7 +121,7 @@ def render_mongoose(repo: Repository, store: Store, notes: list[str]) -> Generat
         + f"\n  }},\n  {{ collection: {ts_string(store.table)}, versionKey: false }},\n);"
     )
     imports = [
-        "import { Injectable, OnModuleDestroy } from '@nestjs/common';",
+        "import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';",
         "import { createConnection, Schema } from 'mongoose';",
     ]
     if not numeric:
@@ -196,7 +196,7 @@ def render_ioredis(repo: Repository, store: Store, notes: list[str]) -> Generate
         f"  return JSON.parse(raw) as {repo.record};\n}}"
     )
     imports = [
-        "import { Injectable, OnModuleDestroy } from '@nestjs/common';",
+        "import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';",
         "import Redis from 'ioredis';",
     ]
     if not numeric:

@@ -236,7 +236,7 @@ def render_drizzle(repo: Repository, store: Store, notes: list[str]) -> Generate
         ]
     core = "drizzle-orm/mysql-core" if mysql else "drizzle-orm/pg-core"
     imports = [
-        "import { Injectable, OnModuleDestroy } from '@nestjs/common';",
+        "import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';",
         "import { asc, count, eq } from 'drizzle-orm';",
         driver[0],
         f"import {{ {', '.join(builders)} }} from '{core}';",

@@ -160,7 +160,7 @@ def render_typeorm(repo: Repository, store: Store, notes: list[str]) -> Generate
     )
     names = ["DataSource", "EntitySchema", "Repository"] + (["ValueTransformer"] if helpers else [])
     imports = [
-        "import { Injectable, OnModuleDestroy } from '@nestjs/common';",
+        "import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';",
         f"import {{ {', '.join(names)} }} from 'typeorm';",
     ]
     if not entity.numeric_key:

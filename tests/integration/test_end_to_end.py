@@ -119,7 +119,7 @@ def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
 def test_llm_generation_then_zero_calls_on_the_second_run(
     tmp_path: Path, model_server: FakeOpenRouter
 ) -> None:
-    env = llm_env(model_server)
+    env = llm_env(model_server, CODEGEN_CHECK_DATABASE_URL=POSTGRES_URL)
     first = cli_json(["generate", str(SHOP_GRAPH), "--stream", "--model", MODEL], env, tmp_path)
     assert_all_succeeded(first)
     assert model_server.calls == SHOP_CODE_NODES
@@ -147,6 +147,7 @@ def test_real_workers_redis_postgres_and_s3(
         CODEGEN_BROKER_URL=redis_url,
         CODEGEN_REDIS_URL=redis_url,
         CODEGEN_DATABASE_URL=postgres_url,
+        CODEGEN_CHECK_DATABASE_URL=POSTGRES_URL,
         CODEGEN_STORAGE_URL=f"s3://{bucket}/bundles",
         CODEGEN_S3_ENDPOINT_URL=endpoint,
         **FAKE_ENV,

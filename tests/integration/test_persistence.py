@@ -218,18 +218,3 @@ def test_the_redis_repository_persists_in_redis(redis_url: str, round_trip: Any)
     }
     result = round_trip(BUNDLES["cache-serial"], {"CACHE_SERIAL_DB_URL": redis_url}, script)
     assert_round_trip(result, "seq", {"label": "second"})
-
-
-def test_a_missing_database_url_is_a_clear_startup_error(round_trip: Any) -> None:
-    with pytest.raises(AssertionError, match="ORDERS_DB_URL is not set"):
-        round_trip(
-            ORDERS,
-            {},
-            {
-                "cls": "OrdersDbRepository",
-                "stem": "orders-db",
-                "row": "{}",
-                "key": "id",
-                "change": "{}",
-            },
-        )
