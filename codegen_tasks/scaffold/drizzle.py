@@ -101,16 +101,8 @@ def _table_const(store: Store) -> str:
     return f"{camel(store.table)}Table"
 
 
-_PG_CLASS = """@Injectable()
-export class <<cls>> implements OnModuleDestroy {
-  private readonly pool = new Pool({ connectionString: databaseUrl() });
-  private readonly db = drizzle(this.pool);
-
-  async insert(row: <<new>>): Promise<<<record>>> {
-    const [created] = await this.db.insert(<<table>>).values(<<values>>).returning();
-    return toRecord(created);
-  }
-
+# The reads are the same SQL for both drivers; inserts and updates differ (RETURNING).
+_READS = """\
   async findPage(offset: number, limit: number): Promise<{ items: <<record>>[]; total: number }> {
     const rows = await this.db
       .select()
@@ -126,7 +118,22 @@ export class <<cls>> implements OnModuleDestroy {
     const rows = await this.db.select().from(<<table>>).where(eq(<<column>>, key)).limit(1);
     return rows.length > 0 ? toRecord(rows[0]) : undefined;
   }
+"""
 
+_PG_CLASS = (
+    """@Injectable()
+export class <<cls>> implements OnModuleDestroy {
+  private readonly pool = new Pool({ connectionString: databaseUrl() });
+  private readonly db = drizzle(this.pool);
+
+  async insert(row: <<new>>): Promise<<<record>>> {
+    const [created] = await this.db.insert(<<table>>).values(<<values>>).returning();
+    return toRecord(created);
+  }
+
+"""
+    + _READS
+    + """
   async update(row: <<record>>): Promise<<<record>>> {
     const [updated] = await this.db
       .update(<<table>>)
@@ -145,8 +152,10 @@ export class <<cls>> implements OnModuleDestroy {
     await this.pool.end();
   }
 }"""
+)
 
-_MYSQL_CLASS = """@Injectable()
+_MYSQL_CLASS = (
+    """@Injectable()
 export class <<cls>> implements OnModuleDestroy {
   private readonly pool = createPool({ uri: databaseUrl() });
   private readonly db = drizzle(this.pool);
@@ -156,22 +165,9 @@ export class <<cls>> implements OnModuleDestroy {
     return this.stored(key);
   }
 
-  async findPage(offset: number, limit: number): Promise<{ items: <<record>>[]; total: number }> {
-    const rows = await this.db
-      .select()
-      .from(<<table>>)
-      .orderBy(asc(<<column>>))
-      .limit(limit)
-      .offset(offset);
-    const [counted] = await this.db.select({ total: count() }).from(<<table>>);
-    return { items: rows.map(toRecord), total: counted.total };
-  }
-
-  async findByKey(key: <<key_ts>>): Promise<<<record>> | undefined> {
-    const rows = await this.db.select().from(<<table>>).where(eq(<<column>>, key)).limit(1);
-    return rows.length > 0 ? toRecord(rows[0]) : undefined;
-  }
-
+"""
+    + _READS
+    + """
   async update(row: <<record>>): Promise<<<record>>> {
     await this.db.update(<<table>>).set(row).where(eq(<<column>>, row<<key>>));
     return this.stored(row<<key>>);
@@ -194,6 +190,7 @@ export class <<cls>> implements OnModuleDestroy {
     return found;
   }
 }"""
+)
 
 
 def render_drizzle(repo: Repository, store: Store, notes: list[str]) -> GeneratedFile:
