@@ -21,7 +21,7 @@ from codegen_tasks.files import GeneratedFile
 from codegen_tasks.messages import Contract, Finding, ValidationLevel
 from codegen_tasks.runtime.databases import SOCKET_INSIDE, PostgresThrowaways
 from codegen_tasks.runtime.judge import judge
-from codegen_tasks.runtime.plan import ProbePlan, build_plan
+from codegen_tasks.runtime.plan import ProbePlan, build_plan, health_only
 from codegen_tasks.runtime.report import RuntimeReport, Transcript
 from codegen_tasks.runtime.sandbox import Job, Limits, Sandbox, make_sandbox
 from codegen_tasks.runtime.scratch import ENTRY, build_scratch
@@ -139,6 +139,9 @@ class RuntimeChecker:
         problems: list[Finding] = []
         with contextlib.ExitStack() as stack:
             sockets = self._databases(stack, sandbox, spec, files, env, warnings, problems)
+            if warnings:  # only unexercised databases warn here: their handlers cannot answer
+                plan = health_only(plan)
+                warnings.append(_warning(HANDLERS_UNEXERCISED))
             self._write_probe(scratch, sandbox, plan, env)
             nonce = secrets.token_hex(16)
             limits = self.config.limits
@@ -220,6 +223,12 @@ class RuntimeChecker:
             "callTimeoutMs": int(self.config.call_timeout_s * 1000),
         }
         (probe / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+HANDLERS_UNEXERCISED = (
+    "handlers and round trips not exercised (boot and health only): "
+    "a database dependency has no throwaway database"
+)
 
 
 def _unexercised(kind: str, configured: bool) -> str | None:

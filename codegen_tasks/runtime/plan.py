@@ -54,6 +54,12 @@ def health_step(service: str, name: str) -> ProbeStep:
     return ProbeStep(name=name, pattern=f"{service}.{HEALTH_ACTION}", purpose="health")
 
 
+def health_only(plan: ProbePlan) -> ProbePlan:
+    """The plan's health steps alone: what can be judged when a database has no server."""
+    steps = [step for step in plan.steps if step.purpose == "health"]
+    return plan.model_copy(update={"steps": steps, "round_trip": None})
+
+
 def build_plan(
     spec: ServiceSpec, files: list[GeneratedFile], contracts: list[Contract]
 ) -> ProbePlan:

@@ -70,6 +70,19 @@ def assert_what_the_graph_describes(out: Path) -> None:
     assert "the graph gives this service no DATABASE" in catalog
 
 
+def test_the_main_job_on_bare_defaults_needs_no_check_database(tmp_path: Path) -> None:
+    """`scripts/demo`'s settings: no check database, so a DB-backed service boots and answers
+    health, its handlers are left unjudged with a warning, and nothing fails for want of one."""
+    run = cli_json(["generate", str(SHOP_GRAPH)], clean_env(), tmp_path)
+    assert_all_succeeded(run)
+    orders = next(s for s in run["services"] if s["serviceName"] == "orders")
+    warnings = [w["message"] for w in orders["validation"]["warnings"]]
+    assert any("orders-db (postgresql) not exercised" in w for w in warnings), warnings
+    assert any("handlers and round trips not exercised" in w for w in warnings), warnings
+    catalog = next(s for s in run["services"] if s["serviceName"] == "catalog")
+    assert not any("not exercised" in w["message"] for w in catalog["validation"]["warnings"])
+
+
 def test_offline_generation_compiles_and_exports(tmp_path: Path) -> None:
     env = clean_env(CODEGEN_CHECK_DATABASE_URL=POSTGRES_URL)
     run = cli_json(["generate", str(SHOP_GRAPH)], env, tmp_path)

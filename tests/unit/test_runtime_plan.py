@@ -14,7 +14,7 @@ from codegen_tasks.pipeline.check import combine
 from codegen_tasks.pipeline.feedback import error_lines
 from codegen_tasks.runtime.judge import excerpt, judge
 from codegen_tasks.runtime.payloads import PayloadBuilder
-from codegen_tasks.runtime.plan import ProbePlan, build_plan
+from codegen_tasks.runtime.plan import ProbePlan, build_plan, health_only
 from codegen_tasks.runtime.report import Exit, RuntimeReport, Transcript
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import ServiceSpec, build_service_spec
@@ -85,6 +85,12 @@ def test_crud_services_get_a_round_trip_then_every_other_handler() -> None:
     assert update.refs == {"id": ["create", "id"]}
     assert update.data == {plan.round_trip.changed: plan.round_trip.changed_to}
     assert plan.http_port is None and plan.tcp_port == 3001
+
+
+def test_a_database_without_a_server_leaves_only_the_health_steps() -> None:
+    plan = health_only(_plan("orders"))
+    assert [s.name for s in plan.steps] == ["orders.health", "orders.health (after every handler)"]
+    assert plan.round_trip is None and plan.service == "orders"
 
 
 def test_other_blueprints_and_the_gateway() -> None:
