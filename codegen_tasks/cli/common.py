@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -44,6 +46,21 @@ def deps(*, create: bool = False) -> Deps:
             home=str(settings.codegen_home),
         )
     return Deps.from_settings(settings)
+
+
+@contextmanager
+def deps_for_code_on_disk() -> Iterator[Deps]:
+    """Judging code on disk needs no stored state: the stored one when there is one (an
+    export's node is found in it), else a scratch history that lives as long as the command,
+    so nothing is created in the state directory."""
+    settings = get_settings()
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is None or sqlite_file.exists():
+        yield Deps.from_settings(settings)
+        return
+    with tempfile.TemporaryDirectory(prefix="codegen-validate-") as scratch:
+        url = f"sqlite:///{Path(scratch) / 'history.db'}"
+        yield Deps.from_settings(settings.model_copy(update={"database_url": url}))
 
 
 def emit_json(value: Any) -> None:

@@ -17,6 +17,7 @@ from codegen_tasks.cli.common import (
     NODE_OPTION,
     PROJECT_OPTION,
     deps,
+    deps_for_code_on_disk,
     emit_json,
     errors_exit,
     stdout,
@@ -63,7 +64,8 @@ def validate(
         if (project is None) == (path is None):
             raise PayloadError("name either --project or --path")
         if path is not None:
-            services = validate_directory(deps(), path, service_name)
+            with deps_for_code_on_disk() as on_disk:
+                services = validate_directory(on_disk, path, service_name)
         else:
             assert project is not None
             services = latest.validate_project(deps(), project, node, ai_review=ai_review)

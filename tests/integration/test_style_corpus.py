@@ -90,6 +90,7 @@ DEFECTS: dict[str, Defect] = {
 def _validate(root: Path, tmp_path: Path, expect: int) -> dict[str, dict[str, Any]]:
     env = clean_env(CODEGEN_DATABASE_URL=f"sqlite:///{tmp_path / 'codegen.db'}")
     done = cli_json(["validate", "--path", str(root)], env, tmp_path, expect=expect)
+    assert not (tmp_path / "codegen.db").exists()  # judging code on disk stores nothing
     return {Path(s["path"]).name: s for s in done["services"]}
 
 
