@@ -137,6 +137,20 @@ class UnsafePathError(ResponseFormatError):
         self.path = path
 
 
+class SkeletonTouchedError(ResponseFormatError):
+    """A hybrid-mode answer returned files of the generated skeleton."""
+
+    code = "skeleton_touched"
+
+    def __init__(self, paths: list[str], allowed: list[str]) -> None:
+        super().__init__(
+            f"the answer returns skeleton files, which are read-only: {', '.join(paths)}; "
+            f"write only {' and new files under '.join(allowed)}"
+        )
+        self.data["paths"] = paths
+        self.paths = paths
+
+
 class StorageError(CodegenError):
     code = "storage_error"
 

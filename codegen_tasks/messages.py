@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from codegen_tasks.errors import BudgetExceededError
+from codegen_tasks.modes import GenerationMode
 
 
 class Message(BaseModel):
@@ -34,7 +35,8 @@ class GenerateProjectPayload(ProjectPayload):
     graph: dict[str, Any] | None = None
     force_regenerate: bool = False
     stream: bool = False
-    multi_step: bool = False  # the model plans the files first, then writes them
+    mode: GenerationMode | None = None  # absent: multiStep, else CODEGEN_GENERATION_MODE
+    multi_step: bool = False  # an alias of mode=multi-step
     ai_review: bool = False  # an AI review adds warnings; AI describes the contracts
     run_id: str | None = Field(default=None, max_length=64)
     batch_id: str | None = Field(default=None, max_length=64)
@@ -45,7 +47,8 @@ class GenerateServicePayload(ProjectPayload):
     node_id: str
     force_regenerate: bool = False
     stream: bool = False
-    multi_step: bool = False
+    mode: GenerationMode | None = None
+    multi_step: bool = False  # an alias of mode=multi-step
     ai_review: bool = False
     run_id: str | None = None
 

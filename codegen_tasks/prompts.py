@@ -131,10 +131,14 @@ def _event_lines(spec: ServiceSpec) -> list[str]:
     return lines + (["Events to handle:", *handled] if handled else [])
 
 
+GENERATE_ASK = "Generate the complete service now, as the JSON object described."
+
+
 def build_service_prompt(
     spec: ServiceSpec,
     callees: Mapping[str, CalleeTypes] | None = None,
     platform: Platform | None = None,
+    closing: str = GENERATE_ASK,
 ) -> str:
     """The user prompt for one service: node, dependencies (with the exact message types of
     the services it calls, when their contracts are known), dependants, project."""
@@ -167,7 +171,8 @@ def build_service_prompt(
     lines.append("Called by: " + (", ".join(spec.dependants) or "nobody (entry point)"))
     lines.append("Service spec as JSON:")
     lines.append("```json\n" + spec.model_dump_json(by_alias=True, indent=2) + "\n```")
-    lines.append("Generate the complete service now, as the JSON object described.")
+    if closing:
+        lines.append(closing)
     return "\n".join(lines)
 
 

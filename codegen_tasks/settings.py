@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from codegen_tasks.errors import SettingsError
+from codegen_tasks.modes import GenerationMode
 
 BUILTIN_MODEL = "builtin/scaffold"
 STATE_DIR = ".codegen"
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.2, alias="CODEGEN_TEMPERATURE")
     max_tokens: int = Field(default=16000, alias="CODEGEN_MAX_TOKENS")
     repair_attempts: int = Field(default=2, alias="CODEGEN_REPAIR_ATTEMPTS")
+    # full | multi-step | hybrid (the built-in skeleton, the model only the domain files)
+    generation_mode: GenerationMode = Field(
+        default=GenerationMode.FULL, alias="CODEGEN_GENERATION_MODE"
+    )
     feedback_attempts: int = Field(default=1, alias="CODEGEN_FEEDBACK_ATTEMPTS")
     ai_review: bool = Field(default=False, alias="CODEGEN_AI_REVIEW")
     max_retries: int = Field(default=5, alias="CODEGEN_MAX_RETRIES")

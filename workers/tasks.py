@@ -19,6 +19,7 @@ from codegen_tasks.messages import (
     RunStatus,
     ValidatePayload,
 )
+from codegen_tasks.modes import resolve_mode
 from codegen_tasks.pipeline import batch, latest
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure
@@ -90,7 +91,7 @@ def generate_service(self: Task, payload: JSON) -> JSON:
         force=request.force_regenerate,
         stream=request.stream,
         user_id=request.metadata.user_id,
-        multi_step=request.multi_step,
+        mode=resolve_mode(request.mode, request.multi_step, deps().settings.generation_mode),
     )
     with progress_listener(progress_reporter(self)):
         record = run_with_retries(
@@ -107,6 +108,7 @@ def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
         ai_model=request.ai_model,
         force_regenerate=request.force_regenerate,
         stream=request.stream,
+        mode=request.mode,
         multi_step=request.multi_step,
         ai_review=request.ai_review,
         only_nodes=[request.node_id],

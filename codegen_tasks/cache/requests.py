@@ -30,6 +30,7 @@ def request_hash(request: CompletionRequest) -> str:
         "temperature": request.temperature,
         "max_tokens": request.max_tokens,
         "prompt_version": request.prompt_version,
+        "mode": request.mode,
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -29,7 +29,8 @@ def unchanged_nodes(d: Deps, project: ProjectGraph, model: str) -> frozenset[str
     for node in project.graph.code_nodes():
         last = d.history.latest_generation(project.project.id, node.id, succeeded=True)
         spec = build_service_spec(project.graph, node.id, project.project.name)
-        if last is not None and last.inputs_hash == inputs_hash(spec, model):
+        ihash = inputs_hash(spec, model, d.settings.generation_mode)
+        if last is not None and last.inputs_hash == ihash:
             out.add(node.id)
     return frozenset(out)
 

@@ -32,6 +32,7 @@ from codegen_tasks.messages import (
     RunResult,
     RunStatus,
 )
+from codegen_tasks.modes import GenerationMode
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun
 from codegen_tasks.pipeline.project import cancel_run, run_result
@@ -210,9 +211,14 @@ def generate(
     model: str | None = typer.Option(None, "--model", "-m", help="OpenRouter model id."),
     force: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
     stream: bool = typer.Option(False, "--stream", help="Stream tokens and show them live."),
-    multi_step: bool = typer.Option(
-        False, "--multi-step", help="The model plans the files first, then writes them."
+    mode: GenerationMode | None = typer.Option(
+        None,
+        "--mode",
+        help="full: the model writes the bundle; multi-step: it plans the files first; hybrid: "
+        "the built-in skeleton, the model only the domain files. Default: "
+        "CODEGEN_GENERATION_MODE.",
     ),
+    multi_step: bool = typer.Option(False, "--multi-step", help="The same as --mode multi-step."),
     ai_review: bool = typer.Option(
         False, "--ai-review", help="Add an AI code review (warnings) and contract descriptions."
     ),
@@ -237,6 +243,7 @@ def generate(
             ai_model=model,
             force_regenerate=force,
             stream=stream,
+            mode=mode,
             multi_step=multi_step,
             ai_review=ai_review,
             run_id=uuid.uuid4().hex,

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from codegen_tasks.messages import Contract, ServiceStatus, ValidationResult
 
+FileSource = Literal["model", "builtin"]
+
 
 class FileEntry(BaseModel):
     path: str
     sha256: str
     size: int
+    # who wrote it: the model, or the built-in generator (hybrid mode's skeleton, the
+    # builtin model); None in records older than the field
+    source: FileSource | None = None
 
 
 class GenerationRecord(BaseModel):

@@ -36,6 +36,7 @@ class CompletionRequest(BaseModel):
     temperature: float = 0.2
     max_tokens: int = 16000
     prompt_version: str = ""
+    mode: str = "full"  # the generation mode (see modes.py): part of the cache identity
     max_price: PriceCap | None = None
 
 

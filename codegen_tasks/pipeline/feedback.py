@@ -8,16 +8,21 @@ import time
 from codegen_tasks.errors import ResponseFormatError
 from codegen_tasks.files import GeneratedFile
 from codegen_tasks.history.records import GenerationRecord
+from codegen_tasks.hybrid import HYBRID_PROMPT_VERSION
 from codegen_tasks.messages import ValidationResult
+from codegen_tasks.modes import GenerationMode
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import (
     NodeJob,
+    Produced,
     ask_for_files,
+    ask_hybrid,
     callee_types_of,
     store_generation,
 )
 from codegen_tasks.platform import load_platform
 from codegen_tasks.prompts import fix_messages, generation_messages
+from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import ServiceSpec
 from codegen_tasks.settings import BUILTIN_MODEL
 
@@ -51,15 +56,39 @@ def regenerate_with_errors(
         run_id=generation.run_id,
         model=generation.model,
         user_id=generation.user_id,
+        mode=_mode_of(generation),
     )
     started = time.monotonic()
-    platform = load_platform(deps.settings.platform_extra_packages)
-    base = generation_messages(spec, callee_types_of(deps, job, spec), platform)
-    messages = fix_messages(base, files, error_lines(result))
     try:
-        produced = ask_for_files(deps, job, messages, purpose="fix")
+        produced = _ask_fix(deps, job, generation, spec, files, error_lines(result))
     except ResponseFormatError:
         return None
     produced.attempts += generation.attempts
     record = store_generation(deps, job, spec, produced, started, key=f"generate:fix{attempt}")
     return record, produced.files
+
+
+def _mode_of(generation: GenerationRecord) -> GenerationMode:
+    """Hybrid generations are fixed in hybrid mode; the others with the full prompt."""
+    hybrid = generation.prompt_version == HYBRID_PROMPT_VERSION
+    return GenerationMode.HYBRID if hybrid else GenerationMode.FULL
+
+
+def _ask_fix(
+    deps: Deps,
+    job: NodeJob,
+    generation: GenerationRecord,
+    spec: ServiceSpec,
+    files: list[GeneratedFile],
+    errors: list[str],
+) -> Produced:
+    platform = load_platform(deps.settings.platform_extra_packages)
+    if job.mode is GenerationMode.HYBRID:  # the model sees and fixes its own files only
+        mine = {e.path for e in generation.files if e.source == "model"}
+        answer = [f for f in files if f.path in mine]
+        skeleton = render_service(spec, platform)
+        return ask_hybrid(
+            deps, job, spec, skeleton, lambda base: fix_messages(base, answer, errors), "fix"
+        )
+    base = generation_messages(spec, callee_types_of(deps, job, spec), platform)
+    return ask_for_files(deps, job, fix_messages(base, files, errors), purpose="fix")

@@ -6,14 +6,23 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codegen_tasks.contracts.typetext import CalleeTypes, callee_types
 from codegen_tasks.errors import CodegenError, ResponseFormatError
 from codegen_tasks.files import GeneratedFile
-from codegen_tasks.history.records import FileEntry, GenerationRecord
+from codegen_tasks.history.records import FileEntry, FileSource, GenerationRecord
+from codegen_tasks.hybrid import (
+    HYBRID_PROMPT_VERSION,
+    asks_model,
+    check_answer,
+    hybrid_messages,
+    merge,
+)
 from codegen_tasks.llm.base import ChatMessage, CompletionRequest
 from codegen_tasks.messages import ServiceStatus
+from codegen_tasks.modes import GenerationMode
 from codegen_tasks.parsing import parse_files
 from codegen_tasks.pipeline.ask import Answer, CallContext, ask
 from codegen_tasks.pipeline.context import Deps
@@ -40,7 +49,7 @@ class NodeJob:
     force: bool = False
     stream: bool = False
     user_id: str | None = None
-    multi_step: bool = False
+    mode: GenerationMode = GenerationMode.FULL
     ai_review: bool = False
     service_name: str | None = None  # for operators (Flower's argument summaries)
 
@@ -55,6 +64,14 @@ class Produced:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    model_paths: frozenset[str] | None = None  # the files the model wrote; None: all of them
+
+    def source(self, path: str) -> FileSource:
+        """Who wrote the file at `path`: the model or the built-in generator."""
+        if self.answered_model == BUILTIN_MODEL:
+            return "builtin"
+        mine = self.model_paths is None or path in self.model_paths
+        return "model" if mine else "builtin"
 
     def count(self, answer: Answer) -> None:
         """Add one answer's spend; a cached answer cost nothing this time."""
@@ -65,9 +82,13 @@ class Produced:
         self.cost_usd += answer.cost_usd
 
 
-def inputs_hash(spec: ServiceSpec, model: str) -> str:
+def prompt_version(mode: GenerationMode) -> str:
+    return HYBRID_PROMPT_VERSION if mode is GenerationMode.HYBRID else PROMPT_VERSION
+
+
+def inputs_hash(spec: ServiceSpec, model: str, mode: GenerationMode = GenerationMode.FULL) -> str:
     """Everything that shapes a node's output; unchanged hash → nothing to regenerate."""
-    generator = SCAFFOLD_VERSION if model == BUILTIN_MODEL else PROMPT_VERSION
+    generator = SCAFFOLD_VERSION if model == BUILTIN_MODEL else prompt_version(mode)
     canonical = json.dumps(
         {"spec": spec.model_dump(mode="json"), "model": model, "generator": generator},
         sort_keys=True,
@@ -80,21 +101,27 @@ def load_spec(deps: Deps, run_id: str, node_id: str) -> ServiceSpec:
     return build_service_spec(project.graph, node_id, project.project.name)
 
 
-def _request(deps: Deps, model: str, messages: list[ChatMessage]) -> CompletionRequest:
+def _request(deps: Deps, job: NodeJob, messages: list[ChatMessage]) -> CompletionRequest:
     return CompletionRequest(
-        model=model,
+        model=job.model,
         messages=messages,
         temperature=deps.settings.temperature,
         max_tokens=deps.settings.max_tokens,
-        prompt_version=PROMPT_VERSION,
+        prompt_version=prompt_version(job.mode),
+        mode=job.mode.value,
     )
 
 
 def ask_for_files(
-    deps: Deps, job: NodeJob, base: list[ChatMessage], purpose: str = "generate"
+    deps: Deps,
+    job: NodeJob,
+    base: list[ChatMessage],
+    purpose: str = "generate",
+    check: Callable[[list[GeneratedFile]], None] | None = None,
 ) -> Produced:
-    """Ask until the answer is a usable bundle, re-asking with the problem (bounded)."""
-    request = _request(deps, job.model, base)
+    """Ask until the answer is a usable bundle, re-asking with the problem (bounded).
+    `check` may reject a parsed bundle with a ResponseFormatError (re-asked likewise)."""
+    request = _request(deps, job, base)
     produced = Produced(files=[], answered_model=job.model)
     produced.prompt_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     progress = StreamProgress(deps, job.run_id, job.node_id) if job.stream else None
@@ -113,6 +140,8 @@ def ask_for_files(
                 max_file_bytes=deps.settings.max_file_bytes,
                 finish_reason=completion.finish_reason,
             )
+            if check is not None:
+                check(produced.files)
             return produced
         except ResponseFormatError as exc:
             if produced.attempts > deps.settings.repair_attempts:
@@ -121,11 +150,11 @@ def ask_for_files(
             messages = repair_messages(
                 base, completion.content, exc.message, truncated=exc.truncated
             )
-            request, purpose = _request(deps, job.model, messages), "repair"
+            request, purpose = _request(deps, job, messages), "repair"
 
 
 def _plan(deps: Deps, job: NodeJob, spec: ServiceSpec) -> tuple[Plan, Answer]:
-    request = _request(deps, job.model, plan_messages(spec))
+    request = _request(deps, job, plan_messages(spec))
     ctx = CallContext(job.run_id, job.project_id, job.node_id, job.user_id, "plan")
     answer = ask(deps, request, ctx)
     return parse_plan(answer.completion.content), answer
@@ -151,13 +180,39 @@ def callee_types_of(deps: Deps, job: NodeJob, spec: ServiceSpec) -> dict[str, Ca
     return found
 
 
+def ask_hybrid(
+    deps: Deps,
+    job: NodeJob,
+    spec: ServiceSpec,
+    skeleton: list[GeneratedFile],
+    fix: Callable[[list[ChatMessage]], list[ChatMessage]] | None = None,
+    purpose: str = "generate",
+) -> Produced:
+    """Hybrid mode: the model's domain files (re-asked while it returns skeleton files) on
+    the skeleton. `fix` turns the hybrid prompt into the feedback loop's."""
+    platform = load_platform(deps.settings.platform_extra_packages)
+    base = hybrid_messages(spec, skeleton, callee_types_of(deps, job, spec), platform)
+    messages = fix(base) if fix else base
+    produced = ask_for_files(
+        deps, job, messages, purpose, check=lambda files: check_answer(spec, skeleton, files)
+    )
+    produced.model_paths = frozenset(f.path for f in produced.files)
+    produced.files = merge(skeleton, produced.files)
+    return produced
+
+
 def produce_files(deps: Deps, job: NodeJob, spec: ServiceSpec) -> Produced:
     """The node's files: the built-in scaffold, or the model's (after a file plan in
-    multi-step mode)."""
+    multi-step mode; on the scaffold's skeleton in hybrid mode)."""
+    platform = load_platform(deps.settings.platform_extra_packages)
     if job.model == BUILTIN_MODEL:
         return Produced(files=render_service(spec), answered_model=BUILTIN_MODEL, attempts=1)
-    if not job.multi_step:
-        platform = load_platform(deps.settings.platform_extra_packages)
+    if job.mode is GenerationMode.HYBRID:
+        skeleton = render_service(spec, platform)
+        if not asks_model(spec, skeleton):
+            return Produced(files=skeleton, answered_model=BUILTIN_MODEL, model_paths=frozenset())
+        return ask_hybrid(deps, job, spec, skeleton)
+    if job.mode is GenerationMode.FULL:
         messages = generation_messages(spec, callee_types_of(deps, job, spec), platform)
         return ask_for_files(deps, job, messages)
     plan, answer = _plan(deps, job, spec)
@@ -186,7 +241,7 @@ def _record(
             "service_name": spec_name,
             "status": status,
             "model": job.model,
-            "prompt_version": PROMPT_VERSION,
+            "prompt_version": prompt_version(job.mode),
             "inputs_hash": ihash,
             "duration_ms": (time.monotonic() - started) * 1000,
             "user_id": job.user_id,
@@ -205,7 +260,7 @@ def record_failure(deps: Deps, job: NodeJob, error: CodegenError | str) -> Gener
     status = status if isinstance(status, int) else None
     try:
         spec = load_spec(deps, job.run_id, job.node_id)
-        name, ihash = spec.name, inputs_hash(spec, job.model)
+        name, ihash = spec.name, inputs_hash(spec, job.model, job.mode)
     except CodegenError:
         name, ihash = job.node_id, ""
     record = _record(
@@ -253,7 +308,7 @@ def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
         if deps.history.run_info(job.run_id).finished_at is not None:  # cancelled, abandoned
             return record_failure(deps, job, CLOSED)
         spec = load_spec(deps, job.run_id, job.node_id)
-        ihash = inputs_hash(spec, job.model)
+        ihash = inputs_hash(spec, job.model, job.mode)
         last = deps.history.latest_generation(job.project_id, job.node_id, succeeded=True)
         if not job.force and last is not None and last.inputs_hash == ihash:
             deps.history.set_node(
@@ -300,13 +355,16 @@ def store_generation(
         deps,
         job,
         spec.name,
-        inputs_hash(spec, job.model),
+        inputs_hash(spec, job.model, job.mode),
         ServiceStatus.VALIDATING,
         started,
         key,
         answered_model=produced.answered_model,
         prompt_hash=produced.prompt_hash,
-        files=[FileEntry(path=f.path, sha256=f.sha256, size=f.size) for f in produced.files],
+        files=[
+            FileEntry(path=f.path, sha256=f.sha256, size=f.size, source=produced.source(f.path))
+            for f in produced.files
+        ],
         bundle_uri=bundle.uri,
         cached=produced.cached,
         attempts=produced.attempts,

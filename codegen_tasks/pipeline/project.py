@@ -17,6 +17,7 @@ from codegen_tasks.messages import (
     ServiceStatus,
     run_status,
 )
+from codegen_tasks.modes import GenerationMode, resolve_mode
 from codegen_tasks.pipeline.breaking import report_breaking
 from codegen_tasks.pipeline.closing import close_abandoned
 from codegen_tasks.pipeline.context import Deps
@@ -64,6 +65,7 @@ def start_run(
     project = load_project(deps, payload)
     close_abandoned(deps, project.project.id, keep=run_id)
     model = payload.ai_model or deps.settings.default_model()
+    mode = resolve_mode(payload.mode, payload.multi_step, deps.settings.generation_mode)
     graph_json = project.model_dump(mode="json", by_alias=True)
     snapshot_id = deps.history.save_snapshot(
         project.project.id, project.project.name, graph_json, deps.clock()
@@ -89,7 +91,7 @@ def start_run(
     # Whole-project runs settle unchanged nodes here; a single node's run (only_nodes) goes
     # through generate_node, which skips it the same way.
     planned = not payload.force_regenerate and payload.only_nodes is None
-    unchanged = _unchanged(deps, project, code_nodes, model) if planned else {}
+    unchanged = _unchanged(deps, project, code_nodes, model, mode) if planned else {}
     created = deps.history.create_run(
         info,
         snapshot_id,
@@ -111,7 +113,7 @@ def start_run(
             force=payload.force_regenerate,
             stream=payload.stream,
             user_id=payload.metadata.user_id,
-            multi_step=payload.multi_step,
+            mode=mode,
             ai_review=payload.ai_review,
             service_name=n.name,
         )
@@ -120,7 +122,9 @@ def start_run(
     return RunPlan(run_id=run_id, project_id=project.project.id, jobs=jobs, created=created)
 
 
-def _unchanged(deps: Deps, project: ProjectGraph, nodes: list[Node], model: str) -> dict[str, str]:
+def _unchanged(
+    deps: Deps, project: ProjectGraph, nodes: list[Node], model: str, mode: GenerationMode
+) -> dict[str, str]:
     """Node id -> its last successful generation, for nodes whose inputs did not change."""
     found: dict[str, str] = {}
     for node in nodes:
@@ -128,7 +132,7 @@ def _unchanged(deps: Deps, project: ProjectGraph, nodes: list[Node], model: str)
         if last is None:
             continue
         spec = build_service_spec(project.graph, node.id, project.project.name)
-        if last.inputs_hash == inputs_hash(spec, model):
+        if last.inputs_hash == inputs_hash(spec, model, mode):
             found[node.id] = last.id
     return found
 

@@ -37,7 +37,7 @@ def _generate_payload(job: NodeJob, metadata: JSON) -> JSON:
         "aiModel": job.model,
         "forceRegenerate": job.force,
         "stream": job.stream,
-        "multiStep": job.multi_step,
+        "mode": job.mode.value,
     }
 
 
