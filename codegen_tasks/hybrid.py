@@ -22,6 +22,7 @@ from codegen_tasks.prompts import PROMPT_VERSION, build_service_prompt
 from codegen_tasks.services import ServiceSpec
 
 HYBRID_PROMPT_VERSION = f"{PROMPT_VERSION}+hybrid.1"
+DOMAIN_ASK = "Write the domain files now, as the JSON object described."
 
 _RULES = """You are a senior backend engineer who writes production NestJS microservices \
 in TypeScript.
@@ -93,7 +94,7 @@ def hybrid_messages(
     user = (
         f"{node}\n\nThe skeleton (read-only; {service_path(spec)} is the generator's "
         f"minimal implementation, which you replace):\n\n{_listing(context_files(skeleton))}\n\n"
-        f"Write the domain files now, as the JSON object described."
+        f"{DOMAIN_ASK}"
     )
     return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
 

@@ -1,5 +1,6 @@
 """A stand-in model for tests and benchmarks: answers a generation prompt with the
-built-in scaffold for the service spec embedded in the prompt, as a model would."""
+built-in scaffold for the service spec embedded in the prompt, as a model would (in hybrid
+mode, only the domain files of it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 from typing import Any
 
+from codegen_tasks.hybrid import DOMAIN_ASK, service_path
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import ServiceSpec
 
@@ -28,5 +30,13 @@ def scaffold_answer(body: dict[str, Any]) -> str:
     spec = spec_from_messages(body.get("messages", []))
     if spec is None:
         return json.dumps({"files": [{"path": "README.md", "content": "no spec in prompt"}]})
-    files = [f.model_dump() for f in render_service(spec)]
-    return json.dumps({"files": files})
+    files = render_service(spec)
+    if hybrid_conversation(body):
+        files = [f for f in files if f.path == service_path(spec)]
+    return json.dumps({"files": [f.model_dump() for f in files]})
+
+
+def hybrid_conversation(body: dict[str, Any]) -> bool:
+    """Whether the request asks for the domain files only (hybrid mode)."""
+    messages = body.get("messages", [])
+    return any(m.get("role") == "user" and DOMAIN_ASK in str(m.get("content")) for m in messages)
