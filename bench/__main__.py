@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import embedded, makespan, overhead, runtime, scale, throughput
+from bench import embedded, hybrid, makespan, overhead, runtime, scale, throughput
 
 
 def main(argv: list[str]) -> None:
@@ -18,6 +18,7 @@ def main(argv: list[str]) -> None:
     scale.main(extra)
     throughput.main(extra)
     runtime.main(extra)
+    hybrid.main(extra)
 
 
 if __name__ == "__main__":

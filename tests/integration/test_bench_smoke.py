@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import embedded, harness, makespan, runtime, scale, throughput
+from bench import embedded, harness, hybrid, makespan, runtime, scale, throughput
 
 pytestmark = pytest.mark.integration
 
@@ -48,3 +48,11 @@ def test_runtime_bench_runs_on_a_tiny_project() -> None:
     section = runtime.main(["--nodes", "2", "--no-write"])
     values = {row.metric: row.value for row in section.rows}
     assert values["project of 2, 2 at a time"].endswith("(2/2 pass)"), values
+
+
+def test_hybrid_bench_runs() -> None:
+    section = hybrid.main(["--no-write"])
+    values = {row.metric: row.value for row in section.rows}
+    assert values["full: whole shop (6 services)"].endswith("6/6 pass")
+    assert values["hybrid: whole shop (6 services)"].endswith("6/6 pass")
+    assert values["hybrid, sloppy model: first answers passing every level"] == "6/6"
