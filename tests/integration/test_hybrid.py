@@ -80,3 +80,28 @@ def test_an_answer_that_touches_the_skeleton_is_re_asked(tmp_path: Path) -> None
     assert len(asks) == 2
     assert "skeleton files, which are read-only: src/main.ts" in asks[1]
     assert _model_files(tmp_path)["orders"] == ["src/orders/orders.service.ts"]
+
+
+def test_the_feedback_loop_fixes_the_models_files_in_hybrid_mode(tmp_path: Path) -> None:
+    fix_ask = "The compiler and validator found these errors"
+
+    def responder(body: dict[str, Any]) -> str:
+        answer = json.loads(scaffold_answer(body))
+        if fix_ask not in str(body["messages"][-1]["content"]):  # the first answer is wrong
+            (service,) = answer["files"]
+            service["content"] = "import axios from 'axios';\nvoid axios;\n" + service["content"]
+        return json.dumps(answer)
+
+    path = write_graph(tmp_path, graph("orders"))
+    with FakeOpenRouter(api_key=TEST_API_KEY, responder=responder) as server:
+        args = ["generate", str(path), "--model", MODEL, "--mode", "hybrid"]
+        run = cli_json(args, _env(server), tmp_path)
+        bodies = server.chat_bodies
+    (service,) = run["services"]
+    assert service["status"] == "succeeded", service
+    assert len(bodies) == 2
+    fix = bodies[1]["messages"]
+    assert DOMAIN_ASK in fix[1]["content"]  # the hybrid prompt, skeleton read-only
+    quoted = json.loads(fix[2]["content"])["files"]  # the model's own files only
+    assert [f["path"] for f in quoted] == ["src/orders/orders.service.ts"]
+    assert "src/orders/orders.service.ts:1 import 'axios'" in fix[3]["content"]
