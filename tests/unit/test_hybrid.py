@@ -20,7 +20,7 @@ from codegen_tasks.hybrid import (
 )
 from codegen_tasks.llm.base import ChatMessage, CompletionRequest
 from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import GenerateProjectPayload, RunStatus
+from codegen_tasks.messages import GenerateProjectPayload, GenerateServicePayload, RunStatus
 from codegen_tasks.modes import GenerationMode, resolve_mode
 from codegen_tasks.scaffold import render_service
 from codegen_tasks.services import ServiceSpec, build_service_spec
@@ -98,6 +98,10 @@ def test_mode_resolution_and_the_cache_key() -> None:
     assert resolve_mode(None, False, hybrid) is hybrid
     payload = GenerateProjectPayload.model_validate({"projectId": "p", "mode": "hybrid"})
     assert payload.mode is hybrid
+    alias = GenerateServicePayload.model_validate(
+        {"projectId": "p", "nodeId": "n", "multiStep": True}
+    )
+    assert resolve_mode(alias.mode, alias.multi_step, full) is GenerationMode.MULTI_STEP
     request = CompletionRequest(model=MODEL, messages=[ChatMessage(role="user", content="x")])
     assert request_hash(request) != request_hash(request.model_copy(update={"mode": "hybrid"}))
 
