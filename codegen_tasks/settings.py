@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=5, alias="CODEGEN_MAX_RETRIES")
     retry_backoff_s: float = Field(default=2.0, gt=0, alias="CODEGEN_RETRY_BACKOFF_S")
     retry_backoff_max_s: float = Field(default=120, gt=0, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
+    # A provider's Retry-After is honoured up to this long (a longer one waits this long).
+    retry_after_max_s: float = Field(default=120, ge=0, alias="CODEGEN_RETRY_AFTER_MAX_S")
     # Redis redelivers a task unacked this long: longer than the longest task (see README).
     visibility_timeout_s: int = Field(default=4 * 3600, ge=1, alias="CODEGEN_VISIBILITY_TIMEOUT_S")
     # An open run without progress this long is abandoned: closed as failed by the next run

@@ -28,6 +28,7 @@ from codegen_tasks.llm.openrouter_wire import (
     parse_retry_after,
     retryable_status,
 )
+from codegen_tasks.llm.redaction import redact
 from codegen_tasks.settings import Settings
 
 logger = logging.getLogger("codegen_tasks.llm")
@@ -211,7 +212,7 @@ class OpenRouterClient:
         return error
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "[redacted]") if self._api_key else text
+        return redact(text, self._api_key)
 
     def _log_sending(self, request: CompletionRequest) -> float:
         logger.info("Sending completion request to model: %s", request.model)

@@ -1,7 +1,7 @@
 """The retry policy of every task body: exponential backoff with full jitter (Celery's
-`retry_backoff` formula, read from the settings at each retry), Retry-After honoured,
-non-retryable errors failing at once with their data. Runners say how to wait: the workers
-hand the countdown to Celery (a new delivery), the embedded runner sleeps it."""
+`retry_backoff` formula, read from the settings at each retry), Retry-After honoured up to a
+cap, non-retryable errors failing at once with their data. Runners say how to wait: the
+workers hand the countdown to Celery (a new delivery), the embedded runner sleeps it."""
 
 from __future__ import annotations
 
@@ -37,10 +37,13 @@ def backoff_s(settings: Settings, retries: int) -> float:
 
 
 def countdown_for(retries: int, exc: CodegenError, settings: Settings) -> float:
-    """The backoff before retry number `retries + 1`; never sooner than Retry-After."""
-    retry_after = float(exc.data.get("retry_after") or 0)
+    """The backoff before retry number `retries + 1`: never sooner than Retry-After (itself
+    capped at CODEGEN_RETRY_AFTER_MAX_S), never later than half the visibility timeout, so a
+    retry waiting for its ETA on the broker is not redelivered as a copy."""
+    retry_after = min(float(exc.data.get("retry_after") or 0), settings.retry_after_max_s)
     floor = min(MIN_COUNTDOWN_S, settings.retry_backoff_s)
-    return max(backoff_s(settings, retries), retry_after, floor)
+    countdown = max(backoff_s(settings, retries), retry_after, floor)
+    return min(countdown, settings.visibility_timeout_s / 2)
 
 
 def with_retries(
