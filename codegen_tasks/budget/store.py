@@ -23,12 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from codegen_tasks.budget.rules import Budget, Claim, Standing, refusal
-from codegen_tasks.errors import HistoryError
 from codegen_tasks.history.records import LLMCallRecord
-from codegen_tasks.history.session import SessionStore, translated_errors
+from codegen_tasks.history.session import SessionStore, insert_or_nothing, translated_errors
 from codegen_tasks.history.tables import BudgetLockRow, LLMCallRow, ReservationRow
 
 _SQLITE_LOCKS: dict[str, threading.Lock] = {}
@@ -96,12 +94,8 @@ class ReservationStore(SessionStore):
     def _lock(self, conn: Connection, budgets: tuple[Budget, ...]) -> None:
         """Lock each budget's row (created on first use), always in the same order."""
         keys = sorted({(b.scope, b.key) for b in budgets})
-        dialect = self.engine.dialect.name
-        if dialect not in ("postgresql", "sqlite"):
-            raise HistoryError(f"budgets need PostgreSQL or SQLite, not {dialect}", retryable=False)
-        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         rows = [{"scope": scope, "key": key} for scope, key in keys]
-        conn.execute(dialect_insert(BudgetLockRow).values(rows).on_conflict_do_nothing())
+        conn.execute(insert_or_nothing(self.engine, BudgetLockRow).values(rows))
         locked = (
             select(BudgetLockRow.scope, BudgetLockRow.key)
             .where(tuple_(BudgetLockRow.scope, BudgetLockRow.key).in_(keys))

@@ -17,7 +17,7 @@ from codegen_tasks.history.listing import aware
 from codegen_tasks.history.records import (
     RunInfo,
 )
-from codegen_tasks.history.session import SessionStore
+from codegen_tasks.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.history.tables import (
     ProjectRow,
     RunNodeRow,
@@ -118,13 +118,13 @@ class RunStore(SessionStore):
         cycles: list[list[str]],
         generations: Mapping[str, str] | None = None,
     ) -> bool:
-        """Create the run and its node rows; False when it exists already (redelivery).
+        """Create the run and its node rows; False when it exists already (a redelivery, or
+        the same run id enqueued twice at once: one upsert, so exactly one creates it).
         `generations` gives nodes their generation id up front (nodes skipped as unchanged)."""
         with self._session() as s:
-            if s.get(RunRow, run.id) is not None:
-                return False
-            s.add(
-                RunRow(
+            inserted = s.execute(
+                insert_or_nothing(self.engine, RunRow)
+                .values(
                     id=run.id,
                     project_id=run.project_id,
                     snapshot_id=snapshot_id,
@@ -136,8 +136,10 @@ class RunStore(SessionStore):
                     cycles=cycles,
                     created_at=run.created_at,
                 )
+                .returning(RunRow.id)
             )
-            s.flush()
+            if inserted.scalar_one_or_none() is None:
+                return False
             for node_id, name, status in nodes:
                 s.add(
                     RunNodeRow(

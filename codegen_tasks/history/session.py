@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from codegen_tasks.errors import HistoryError
+
+
+def insert_or_nothing(engine: Engine, table: Any) -> Any:
+    """An INSERT that does nothing when the row's key exists already (`ON CONFLICT DO
+    NOTHING`, PostgreSQL's and SQLite's): one statement, no check-then-insert race."""
+    dialect = engine.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise HistoryError(f"history needs PostgreSQL or SQLite, not {dialect}", retryable=False)
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing()
 
 
 class SessionStore:
