@@ -27,6 +27,7 @@ from codegen_tasks.messages import (
     RegenerateProjectsPayload,
     ValidatePayload,
 )
+from codegen_tasks.payload_rules import parse_payload
 from codegen_tasks.settings import Settings, get_settings
 
 TASKS: dict[str, type[Message]] = {
@@ -139,7 +140,7 @@ class CodegenClient:
             raise CodegenError(f"unknown task {task_name!r}; known: {sorted(TASKS)}")
         if isinstance(payload, Message) and not isinstance(payload, model):
             raise CodegenError(f"{task_name} takes {model.__name__}, not {type(payload).__name__}")
-        return (payload if isinstance(payload, Message) else model.model_validate(payload)).wire()
+        return (payload if isinstance(payload, Message) else parse_payload(model, payload)).wire()
 
     def enqueue(self, task_name: str, payload: Payload, **options: Any) -> str:
         """Validate the payload against the task's schema and send it; returns the task id."""

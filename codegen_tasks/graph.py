@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from codegen_tasks.errors import GraphError
+from codegen_tasks.errors import GraphError, NotFoundError
 
 SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 MAX_SERVICE_NAME = 63
@@ -104,7 +104,7 @@ class Graph(WireModel):
         for node in self.nodes:
             if node.id == node_id:
                 return node
-        raise KeyError(node_id)
+        raise NotFoundError(f"node {node_id!r} is not in the graph", node_id=node_id)
 
     def outgoing(self, node_id: str) -> list[tuple[Edge, Node]]:
         """A node's dependencies: its outgoing edges with their targets."""

@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from codegen_tasks.errors import BudgetExceededError
 from codegen_tasks.modes import GenerationMode
+from codegen_tasks.payload_rules import ModelName, RunId, SafeId, UserId
 
 
 class Message(BaseModel):
@@ -22,13 +23,13 @@ class Message(BaseModel):
 
 class Metadata(Message):
     model_config = ConfigDict(populate_by_name=True, extra="allow")
-    user_id: str | None = None
+    user_id: UserId | None = None
 
 
 class ProjectPayload(Message):
     metadata: Metadata = Field(default_factory=Metadata)
-    project_id: str
-    ai_model: str | None = None
+    project_id: SafeId
+    ai_model: ModelName | None = None
 
 
 class GenerateProjectPayload(ProjectPayload):
@@ -38,42 +39,42 @@ class GenerateProjectPayload(ProjectPayload):
     mode: GenerationMode | None = None  # absent: multiStep, else CODEGEN_GENERATION_MODE
     multi_step: bool = False  # an alias of mode=multi-step
     ai_review: bool = False  # an AI review adds warnings; AI describes the contracts
-    run_id: str | None = Field(default=None, max_length=64)
-    batch_id: str | None = Field(default=None, max_length=64)
-    only_nodes: list[str] | None = None
+    run_id: RunId | None = None
+    batch_id: RunId | None = None
+    only_nodes: list[SafeId] | None = None
 
 
 class GenerateServicePayload(ProjectPayload):
-    node_id: str
+    node_id: SafeId
     force_regenerate: bool = False
     stream: bool = False
     mode: GenerationMode | None = None
     multi_step: bool = False  # an alias of mode=multi-step
     ai_review: bool = False
-    run_id: str | None = None
+    run_id: RunId | None = None
 
 
 class ValidatePayload(ProjectPayload):
-    node_id: str | None = None
-    run_id: str | None = None
+    node_id: SafeId | None = None
+    run_id: RunId | None = None
     ai_review: bool = False
 
 
 class ContractsPayload(Message):
     metadata: Metadata = Field(default_factory=Metadata)
-    project_id: str
-    node_id: str
-    run_id: str | None = None
+    project_id: SafeId
+    node_id: SafeId
+    run_id: RunId | None = None
     ai_describe: bool = False
 
 
 class RegenerateProjectsPayload(Message):
     metadata: Metadata = Field(default_factory=Metadata)
-    project_ids: list[str] | None = None
+    project_ids: list[SafeId] | None = None
     all: bool = False
-    ai_model: str | None = None
+    ai_model: ModelName | None = None
     force_regenerate: bool = False
-    batch_id: str | None = Field(default=None, max_length=64)  # resume this batch
+    batch_id: RunId | None = None  # resume this batch
 
 
 class MergeBundlePayload(Message):
@@ -82,8 +83,8 @@ class MergeBundlePayload(Message):
     → the node's latest successful generation."""
 
     metadata: Metadata = Field(default_factory=Metadata)
-    project_id: str
-    node_id: str
+    project_id: SafeId
+    node_id: SafeId
     base_bundle_uri: str
     user_bundle_uri: str
     new_bundle_uri: str | None = None

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     retry_backoff_max_s: float = Field(default=120, gt=0, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
     # A provider's Retry-After is honoured up to this long (a longer one waits this long).
     retry_after_max_s: float = Field(default=120, ge=0, alias="CODEGEN_RETRY_AFTER_MAX_S")
+    # The Redis list poison messages are rejected to, each with its queue and reason.
+    dead_letter_key: str = Field(default="codegen.dead_letter", alias="CODEGEN_DEAD_LETTER_KEY")
     # Redis redelivers a task unacked this long: longer than the longest task (see README).
     visibility_timeout_s: int = Field(default=4 * 3600, ge=1, alias="CODEGEN_VISIBILITY_TIMEOUT_S")
     # An open run without progress this long is abandoned: closed as failed by the next run

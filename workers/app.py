@@ -10,6 +10,9 @@ from celery import Celery
 from codegen_tasks.settings import Settings, get_settings
 from workers.routing import CONTROL_QUEUE, TASK_ROUTES
 
+# kombu's Redis transport, rejecting poison messages to a dead-letter list (workers.poison)
+POISON_SCREENING_TRANSPORT = "workers.poison:Transport"
+
 
 def transport_options(settings: Settings) -> dict[str, Any]:
     """Redis redelivers a task left unacked (its worker died) after the visibility timeout.
@@ -48,6 +51,8 @@ def make_app(settings: Settings) -> Celery:
     )
     if settings.broker_url:
         app.conf.broker_url = settings.broker_url
+        if settings.broker_url.split("://", 1)[0] in ("redis", "rediss"):
+            app.conf.broker_transport = POISON_SCREENING_TRANSPORT
         app.conf.result_backend = settings.effective_result_backend
     else:
         app.conf.broker_url = "memory://"

@@ -28,6 +28,7 @@ from codegen_tasks.pipeline.project import close_run, run_result, start_run, unf
 from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
 from workers.app import app
 from workers.operators import progress_reporter, shown
+from workers.poison import payload_of
 from workers.retry import RETRY_OPTIONS, run_with_retries
 from workers.runtime import deps
 
@@ -64,7 +65,7 @@ def dispatch_run(run_id: str, jobs: list[NodeJob], metadata: JSON) -> None:
 
 @app.task(name="codegen.generate_project", **RETRY_OPTIONS)
 def generate_project(self: Task, payload: JSON) -> JSON:
-    request = GenerateProjectPayload.model_validate(payload)
+    request = payload_of(self, GenerateProjectPayload, payload)
     run_id = request.run_id or self.request.id
     plan = run_with_retries(self, lambda: start_run(deps(), request, run_id, request.batch_id))
     if plan.created or not deps().history.run_info(run_id).finished_at:
@@ -80,7 +81,7 @@ def generate_project(self: Task, payload: JSON) -> JSON:
 
 @app.task(name="codegen.generate_service", **RETRY_OPTIONS)
 def generate_service(self: Task, payload: JSON) -> JSON:
-    request = GenerateServicePayload.model_validate(payload)
+    request = payload_of(self, GenerateServicePayload, payload)
     if request.run_id is None:
         return _generate_single(self, request)
     job = NodeJob(
@@ -126,7 +127,7 @@ def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
 
 @app.task(name="codegen.validate_service", **RETRY_OPTIONS)
 def validate_service(self: Task, payload: JSON) -> JSON | None:
-    request = ValidatePayload.model_validate(payload)
+    request = payload_of(self, ValidatePayload, payload)
     if request.node_id is None:
         return {
             "services": latest.validate_project(
@@ -151,7 +152,7 @@ def validate_service(self: Task, payload: JSON) -> JSON | None:
 
 @app.task(name="codegen.validate_project", **RETRY_OPTIONS)
 def validate_project(self: Task, payload: JSON) -> JSON:
-    request = ValidatePayload.model_validate(payload)
+    request = payload_of(self, ValidatePayload, payload)
     services = run_with_retries(
         self,
         lambda: latest.validate_project(
@@ -163,7 +164,7 @@ def validate_project(self: Task, payload: JSON) -> JSON:
 
 @app.task(name="codegen.discover_contracts", **RETRY_OPTIONS)
 def discover_contracts(self: Task, payload: JSON) -> JSON:
-    request = ContractsPayload.model_validate(payload)
+    request = payload_of(self, ContractsPayload, payload)
     if request.run_id is not None:
         run_id = request.run_id
         found = run_with_retries(
@@ -181,7 +182,7 @@ def discover_contracts(self: Task, payload: JSON) -> JSON:
 
 @app.task(name="codegen.validate_contracts", **RETRY_OPTIONS)
 def validate_contracts(self: Task, payload: JSON) -> JSON:
-    request = ContractsPayload.model_validate(payload)
+    request = payload_of(self, ContractsPayload, payload)
     verdict = run_with_retries(
         self, lambda: latest.verify_contracts(deps(), request.project_id, request.node_id)
     )
@@ -191,7 +192,7 @@ def validate_contracts(self: Task, payload: JSON) -> JSON:
 @app.task(name="codegen.merge_bundle", **RETRY_OPTIONS)
 def merge_bundle(self: Task, payload: JSON) -> JSON:
     """The export's per-file merge of a user's bundle with the new one, stored as a bundle."""
-    request = MergeBundlePayload.model_validate(payload)
+    request = payload_of(self, MergeBundlePayload, payload)
     return run_with_retries(self, lambda: merge_bundles(deps(), request)).wire()
 
 
@@ -203,7 +204,7 @@ def finalize_run(self: Task, run_id: str) -> JSON:
 @app.task(name="codegen.regenerate_projects", **RETRY_OPTIONS)
 def regenerate_projects(self: Task, payload: JSON) -> JSON:
     """Start (or, with `batchId`, resume) a batch: one stable run per project."""
-    request = RegenerateProjectsPayload.model_validate(payload)
+    request = payload_of(self, RegenerateProjectsPayload, payload)
     project_ids = run_with_retries(self, lambda: latest.select_projects(deps(), request))
     batch_id = request.batch_id or self.request.id
     runs = [batch.batch_run(deps().history, batch_id, p) for p in project_ids]

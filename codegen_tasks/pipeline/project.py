@@ -63,6 +63,15 @@ def start_run(
     deps: Deps, payload: GenerateProjectPayload, run_id: str, batch_id: str | None = None
 ) -> RunPlan:
     project = load_project(deps, payload)
+    code_nodes = project.graph.code_nodes()
+    if payload.only_nodes is not None:  # refused before anything is written
+        unknown = set(payload.only_nodes) - {n.id for n in code_nodes}
+        if unknown:
+            raise PayloadError(
+                f"onlyNodes: not service or gateway nodes of the graph: {sorted(unknown)}",
+                problems=[f"onlyNodes: unknown nodes {sorted(unknown)}"],
+            )
+        code_nodes = [n for n in code_nodes if n.id in payload.only_nodes]
     close_abandoned(deps, project.project.id, keep=run_id)
     model = payload.ai_model or deps.settings.default_model()
     mode = resolve_mode(payload.mode, payload.multi_step, deps.settings.generation_mode)
@@ -70,12 +79,6 @@ def start_run(
     snapshot_id = deps.history.save_snapshot(
         project.project.id, project.project.name, graph_json, deps.clock()
     )
-    code_nodes = project.graph.code_nodes()
-    if payload.only_nodes is not None:
-        unknown = set(payload.only_nodes) - {n.id for n in code_nodes}
-        if unknown:
-            raise PayloadError(f"not service or gateway nodes of the graph: {sorted(unknown)}")
-        code_nodes = [n for n in code_nodes if n.id in payload.only_nodes]
     info = RunInfo(
         id=run_id,
         project_id=project.project.id,

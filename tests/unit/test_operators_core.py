@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codegen_tasks.client import TASKS, CodegenClient, summary
-from codegen_tasks.errors import CodegenError
+from codegen_tasks.errors import CodegenError, PayloadError
 from codegen_tasks.estimate import DEFAULT_COMPLETION_TOKENS, estimate_project, prompt_tokens
 from codegen_tasks.graph import parse_graph
 from codegen_tasks.history.repository import History
@@ -52,8 +52,9 @@ def test_client_validates_payloads_before_sending() -> None:
     client = CodegenClient(Settings(_env_file=None, CODEGEN_BROKER_URL="redis://127.0.0.1:1/0"))  # type: ignore[call-arg]
     with pytest.raises(CodegenError, match="unknown task"):
         client.enqueue("codegen.nope", {})
-    with pytest.raises(ValueError, match="projectId"):
+    with pytest.raises(PayloadError, match="projectId: Field required") as refused:
         client.validate_project({"nodeId": "x"})
+    assert refused.value.data["problems"] == ["projectId: Field required"]
     assert client.validated("codegen.validate_project", {"projectId": "p"})["projectId"] == "p"
 
 
