@@ -64,4 +64,5 @@ def parse_payload(model: type[M], data: Any) -> M:
 
 def _problem(error: Mapping[str, Any]) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "payload"
-    return f"{where}: {error['msg']}"
+    message = str(error["msg"]).removeprefix("Value error, ")  # our rules' own words
+    return f"{where}: {message}"
