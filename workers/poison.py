@@ -133,6 +133,9 @@ def _dead_letter_payload(task: Task, exc: PayloadError, payload: Any) -> None:
     queue = str((task.request.delivery_info or {}).get("routing_key") or task.name)
     body = json.dumps({"task": task.name, "id": task.request.id, "payload": payload}, default=str)
     with task.app.connection_for_write() as conn:
-        channel = conn.default_channel
-        if isinstance(channel, Channel):
-            channel.dead_letter(queue, exc.message, body)
+        try:
+            channel = conn.default_channel
+            if isinstance(channel, Channel):
+                channel.dead_letter(queue, exc.message, body)
+        except (*conn.connection_errors, *conn.channel_errors) as lost:  # the refusal stands
+            log.warning("invalid payload on %s not dead-lettered: %s", queue, lost)
