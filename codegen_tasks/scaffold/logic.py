@@ -62,8 +62,20 @@ def _type_imports(parts: list[Part], data: str, folder: str) -> set[Import]:
     }
 
 
+# Literal unions read as their base type, so comparing a field with any value the graph's
+# expression names compiles (`status === 'active'` where status is 'charged' | 'refunded').
+_WIDENED = """/** The data's fields, literal unions widened to their base type. */
+type Widened<T> = {
+  readonly [K in keyof T]: T[K] extends string | undefined
+    ? string | Extract<T[K], undefined>
+    : T[K] extends number | undefined
+      ? number | Extract<T[K], undefined>
+      : T[K];
+};"""
+
+
 def _predicate(dep: DependencySpec, fn: str, data_type: str) -> str:
-    """The expression over `data`: the result's own fields keep their types, fields the
+    """The expression over `data`: the result's own fields keep their (widened) types, fields the
     result lacks read as `unknown` (so `data.other === 'x'` compiles, `data.other > 1` not)."""
     kind = (dep.subtype or "filter").lower()
     lines = [f'Logic node "{comment_text(dep.name)}" ({comment_text(kind)}) from the graph.']
@@ -76,7 +88,7 @@ def _predicate(dep: DependencySpec, fn: str, data_type: str) -> str:
             "  void input;\n  return true;\n}"
         )
         return doc_comment(lines) + "\n" + body
-    wide = f"({data_type}) & Readonly<Record<string, unknown>>"
+    wide = f"Widened<{data_type}> & Readonly<Record<string, unknown>>"
     if kind == "switch":
         lines.append(f"Routes to the target named by `{comment_text(dep.expression)}`.")
         returns, value = "string", f"String({dep.expression})"
@@ -84,6 +96,7 @@ def _predicate(dep: DependencySpec, fn: str, data_type: str) -> str:
         lines.append(f"Forwards when `{comment_text(dep.expression)}` holds.")
         returns, value = "boolean", f"Boolean({dep.expression})"
     body = (
+        f"{_WIDENED}\n\n"
         f"export function {fn}(input: {data_type}): {returns} {{\n"
         f"  const data = input as {wide};\n"
         f"  return {value};\n}}"
