@@ -9,6 +9,6 @@ COPY pyproject.toml README.md ./
 COPY codegen_tasks codegen_tasks
 COPY workers workers
 RUN pip install --no-cache-dir '.[flower]' \
-    && python -c "from codegen_tasks.validation.toolchain import Toolchain; Toolchain.from_settings().ensure()" \
+    && python -c "from codegen_tasks.checks.static.toolchain import Toolchain; Toolchain.from_settings().ensure()" \
     && npm cache clean --force
 CMD ["celery", "-A", "workers.app", "worker", "-l", "info"]

@@ -20,16 +20,17 @@ from bench.graphgen import synthetic_project
 from bench.harness import API_KEY, MODEL, OWN_PREFIXES, ROOT
 from bench.measure import median, spread
 from bench.report import Section, write_section
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import GenerateProjectPayload, Metadata, RunStatus
+from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import RunStatus
+from codegen_tasks.domain.spec import build_service_spec
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import build_service_spec
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
-from codegen_tasks.validation.typescript import TypeScriptChecker
 
 SHOP = ROOT / "examples" / "shop.graph.json"
 

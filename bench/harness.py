@@ -22,7 +22,7 @@ import redis
 import sqlalchemy as sa
 from celery import Celery
 
-from codegen_tasks.history.migrate import open_history
+from codegen_tasks.adapters.history.migrate import open_history
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter

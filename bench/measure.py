@@ -10,9 +10,9 @@ from typing import Any
 
 from bench.graphgen import synthetic_project
 from bench.harness import MODEL, Bench
-from codegen_tasks.client import CodegenClient
+from codegen_tasks.api.client import CodegenClient
+from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
 from codegen_tasks.errors import NotFoundError
-from codegen_tasks.messages import GenerateProjectPayload, Metadata
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.project import run_result
 

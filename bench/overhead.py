@@ -15,18 +15,18 @@ from bench.graphgen import synthetic_project
 from bench.harness import MODEL, bench_env
 from bench.measure import median, percentile, run_project, spread, warm_up
 from bench.report import Section, write_section
-from codegen_tasks.client import CodegenClient
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import GenerateProjectPayload, Metadata
+from codegen_tasks.api.client import CodegenClient
+from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.spec import build_service_spec
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.project import close_run, start_run
 from codegen_tasks.pipeline.steps import NODE_STEPS
 from codegen_tasks.platform import load_platform
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import build_service_spec
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.typescript import TypeScriptChecker
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -14,13 +14,13 @@ from bench.graphgen import synthetic_project
 from bench.measure import median
 from bench.overhead import bundles
 from bench.report import Section, write_section
-from codegen_tasks.graph import parse_graph
+from codegen_tasks.checks.runtime import RuntimeChecker
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.pipeline.check import check_many
-from codegen_tasks.runtime import RuntimeChecker
-from codegen_tasks.services import build_service_spec
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.toolchain import Toolchain
-from codegen_tasks.validation.typescript import TypeScriptChecker
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -17,8 +17,8 @@ from bench.graphgen import synthetic_project
 from bench.harness import Bench, bench_env
 from bench.measure import ratio, run_project, warm_up
 from bench.report import Section, write_section
-from codegen_tasks.client import CodegenClient
-from codegen_tasks.history.tables import Base
+from codegen_tasks.adapters.history.tables import Base
+from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.pipeline.context import Deps
 
 

@@ -16,11 +16,11 @@ from bench.graphgen import synthetic_project
 from bench.harness import MODEL, REDIS_URL, bench_env
 from bench.measure import median, percentile
 from bench.report import Section, write_section
-from codegen_tasks.cache import RedisCache, lookup, store
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.llm.base import ChatMessage, Completion, CompletionRequest, Usage
-from codegen_tasks.prompts import generation_messages
-from codegen_tasks.services import build_service_spec
+from codegen_tasks.adapters.cache import RedisCache, lookup, store
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.spec import build_service_spec
+from codegen_tasks.generation.prompts import generation_messages
+from codegen_tasks.ports.llm import ChatMessage, Completion, CompletionRequest, Usage
 from codegen_tasks.testing.echo import scaffold_answer
 from workers.routing import CHECK_QUEUE, CONTROL_QUEUE, LLM_QUEUE
 

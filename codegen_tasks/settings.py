@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from codegen_tasks.domain.modes import GenerationMode
 from codegen_tasks.errors import SettingsError
-from codegen_tasks.modes import GenerationMode
 
 BUILTIN_MODEL = "builtin/scaffold"
 STATE_DIR = ".codegen"

@@ -15,12 +15,12 @@ import pytest
 import redis
 
 from bench.harness import procfile_workers, wait_ready
+from codegen_tasks.budget.prices import price_of
 from codegen_tasks.budget.rules import max_cost, price_cap
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.pricing import price_of
-from codegen_tasks.prompts import generation_messages
-from codegen_tasks.services import build_service_spec
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.spec import build_service_spec
+from codegen_tasks.generation.prompts import generation_messages
+from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.settings import Settings
 from tests.fixtures.faults import MODEL, graph
 

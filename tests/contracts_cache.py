@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from codegen_tasks import keys
-from codegen_tasks.cache import Cache, DegradingCache, lookup, request_hash, store
-from codegen_tasks.llm.base import ChatMessage, Completion, CompletionRequest, Usage
+from codegen_tasks.adapters import keys
+from codegen_tasks.adapters.cache import Cache, DegradingCache, lookup, request_hash, store
+from codegen_tasks.ports.llm import ChatMessage, Completion, CompletionRequest, Usage
 
 CacheFactory = Callable[[], Cache]
 
@@ -131,7 +131,7 @@ class CacheContract:
         clock = FakeClock()
         cache = DegradingCache(outage.inner, cooldown_s=5.0, clock=clock)
         outage.down()
-        with caplog.at_level(logging.WARNING, logger="codegen_tasks.cache.degrading"):
+        with caplog.at_level(logging.WARNING, logger="codegen_tasks.adapters.cache.degrading"):
             assert cache.get("codegen:test:k") is None
             cache.set("codegen:test:k", "v", 60)
             cache.incr_stat("hits")

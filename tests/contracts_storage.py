@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from codegen_tasks import keys
+from codegen_tasks.adapters import keys
+from codegen_tasks.adapters.storage import ObjectStore, read_bundle, write_bundle
+from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.errors import NotFoundError, StorageError, UnsafePathError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.storage import ObjectStore, read_bundle, write_bundle
-from codegen_tasks.storage.base import StoredObject
+from codegen_tasks.ports.storage import StoredObject
 
 FILES = [
     GeneratedFile(path="package.json", content='{"name": "orders"}\n'),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError
-from codegen_tasks.messages import GenerateProjectPayload, RunResult
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import generate_node, record_failure

@@ -21,8 +21,8 @@ from kombu.transport import redis as kombu_redis
 from kombu.utils.encoding import bytes_to_str
 from pydantic import BaseModel
 
+from codegen_tasks.api.payload_rules import parse_payload
 from codegen_tasks.errors import PayloadError, TaskFailedError
-from codegen_tasks.payload_rules import parse_payload
 from codegen_tasks.settings import get_settings
 
 M = TypeVar("M", bound=BaseModel)

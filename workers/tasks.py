@@ -7,19 +7,18 @@ from typing import Any
 
 from celery import Task, chain, chord, group
 
-from codegen_tasks.export.bundles import merge_bundles
-from codegen_tasks.messages import (
-    BatchRun,
+from codegen_tasks.api.payloads import (
     ContractsPayload,
     GenerateProjectPayload,
     GenerateServicePayload,
     MergeBundlePayload,
     RegenerateProjectsPayload,
-    RegenerateProjectsResult,
-    RunStatus,
     ValidatePayload,
 )
-from codegen_tasks.modes import resolve_mode
+from codegen_tasks.api.results import BatchRun, RegenerateProjectsResult
+from codegen_tasks.domain.modes import resolve_mode
+from codegen_tasks.domain.results import RunStatus
+from codegen_tasks.export.bundles import merge_bundles
 from codegen_tasks.pipeline import batch, latest
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from codegen_tasks.errors import BudgetExceededError
-from codegen_tasks.llm.base import ChatMessage, CompletionRequest, ModelInfo, PriceCap
+from codegen_tasks.ports.llm import ChatMessage, CompletionRequest, ModelInfo, PriceCap
 from codegen_tasks.settings import Settings
 
 Scope = Literal["run", "user", "project"]

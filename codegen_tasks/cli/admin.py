@@ -9,14 +9,14 @@ import typer
 from pydantic.alias_generators import to_camel
 from rich.table import Table
 
+from codegen_tasks.adapters.history.migrate import make_engine, upgrade
+from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
+from codegen_tasks.adapters.storage import prepare_storage
+from codegen_tasks.api.schema import all_schemas
+from codegen_tasks.budget.prices import catalog_models
 from codegen_tasks.cli.common import JSON_OPTION, console, emit_json, errors_exit, stdout
 from codegen_tasks.errors import LLMError, PayloadError
-from codegen_tasks.history.migrate import make_engine, upgrade
-from codegen_tasks.llm.openrouter import OpenRouterClient
-from codegen_tasks.pricing import catalog_models
-from codegen_tasks.schema import all_schemas
 from codegen_tasks.settings import BUILTIN_MODEL, get_settings
-from codegen_tasks.storage import prepare_storage
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 

@@ -6,12 +6,13 @@ import time
 
 import typer
 
+from codegen_tasks.api.client import CodegenClient
+from codegen_tasks.api.payloads import RegenerateProjectsPayload
 from codegen_tasks.cli.batch_runner import BatchRunner, ProjectState
 from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
 from codegen_tasks.cli.display import run_table
-from codegen_tasks.client import CodegenClient
+from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.errors import CodegenError, PayloadError
-from codegen_tasks.messages import RegenerateProjectsPayload, RunStatus
 from codegen_tasks.pipeline import latest
 from codegen_tasks.pipeline.batch import new_batch_id
 from codegen_tasks.settings import get_settings

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from codegen_tasks.client import CodegenClient
+from codegen_tasks.api.client import CodegenClient
+from codegen_tasks.api.payloads import RegenerateProjectsPayload
+from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError, NotFoundError
-from codegen_tasks.messages import RegenerateProjectsPayload, RunResult
 from codegen_tasks.pipeline.batch import batch_run, run_payload
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.project import run_result

@@ -19,8 +19,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError, GraphError, LLMConfigError, NotFoundError
-from codegen_tasks.messages import RunResult
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.settings import BUILTIN_MODEL, Settings, get_settings
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.budget.estimate import Estimate, estimate_project
 from codegen_tasks.cli.common import console, emit_json
-from codegen_tasks.estimate import Estimate, estimate_project
-from codegen_tasks.graph import ProjectGraph
-from codegen_tasks.history.repository import History
+from codegen_tasks.domain.graph import ProjectGraph
+from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import inputs_hash
 from codegen_tasks.pipeline.pricing import model_price
-from codegen_tasks.services import build_service_spec
 
 
 def completion_average(history: History, model: str) -> tuple[int | None, str]:

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import typer
 
+from codegen_tasks.adapters.graph_source import fetch_graph
+from codegen_tasks.api.client import CodegenClient
+from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
 from codegen_tasks.cli.common import (
     JSON_OPTION,
     console,
@@ -22,17 +25,10 @@ from codegen_tasks.cli.common import (
 )
 from codegen_tasks.cli.display import RunProgress, breaking_table, run_table
 from codegen_tasks.cli.estimate import estimate_run, show_estimate
-from codegen_tasks.client import CodegenClient
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.modes import GenerationMode
+from codegen_tasks.domain.results import RunResult, RunStatus
 from codegen_tasks.errors import CodegenError, NotFoundError, PayloadError
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.graph_source import fetch_graph
-from codegen_tasks.messages import (
-    GenerateProjectPayload,
-    Metadata,
-    RunResult,
-    RunStatus,
-)
-from codegen_tasks.modes import GenerationMode
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun
 from codegen_tasks.pipeline.project import cancel_run, run_result

@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from codegen_tasks.cli.common import JSON_OPTION, deps, emit_json, errors_exit, stdout
-from codegen_tasks.history.records import RunInfo
+from codegen_tasks.domain.records import RunInfo
 from codegen_tasks.pipeline.closing import close_abandoned
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from codegen_tasks import keys
+from codegen_tasks.adapters import keys
+from codegen_tasks.adapters.storage.bundles import read_bundle, write_bundle
+from codegen_tasks.api.payloads import MergeBundlePayload
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.wire import Message
 from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.export import merge
 from codegen_tasks.export.merge import FileChange, FileMerge
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.messages import MergeBundlePayload, Message
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.storage.base import key_from_uri
-from codegen_tasks.storage.bundles import read_bundle, write_bundle
+from codegen_tasks.ports.storage import key_from_uri
 
 MERGE_KIND = "merge"
 

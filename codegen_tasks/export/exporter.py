@@ -13,6 +13,9 @@ from pathlib import Path
 
 from pydantic import Field
 
+from codegen_tasks.adapters.storage.bundles import bundle_hash, read_bundle
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.wire import Message
 from codegen_tasks.errors import ExportError, NotFoundError, StorageError
 from codegen_tasks.export import merge, tree
 from codegen_tasks.export.merge import FileChange, FileMerge
@@ -24,11 +27,8 @@ from codegen_tasks.export.record import (
     save_record,
     updated_record,
 )
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.messages import Message
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.latest import latest_project, select_nodes
-from codegen_tasks.storage.bundles import bundle_hash, read_bundle
 
 
 class ServiceExport(Message):

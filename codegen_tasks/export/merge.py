@@ -13,7 +13,7 @@ from enum import StrEnum
 import merge3
 from pydantic import BaseModel, ConfigDict
 
-from codegen_tasks.messages import Message
+from codegen_tasks.domain.wire import Message
 
 OURS_LABEL = "yours"
 THEIRS_LABEL = "generated"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
+from codegen_tasks.domain.wire import Message
 from codegen_tasks.errors import ExportError
 from codegen_tasks.export import tree
-from codegen_tasks.messages import Message
 
 RECORD_PATH = ".codegen/export.json"
 RECORD_VERSION = 1

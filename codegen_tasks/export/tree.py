@@ -13,10 +13,10 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from codegen_tasks.adapters.storage.local import inside, write_atomic
+from codegen_tasks.domain.files import check_path
 from codegen_tasks.errors import ExportError, StorageError, UnsafePathError
 from codegen_tasks.export.merge import FileMerge
-from codegen_tasks.files import check_path
-from codegen_tasks.storage.local import inside, write_atomic
 
 DEFAULT_MODE = 0o644
 

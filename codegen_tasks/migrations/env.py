@@ -1,11 +1,11 @@
-"""Alembic environment: runs on the connection handed over by codegen_tasks.history.migrate."""
+"""Alembic environment: runs on the connection handed over by the history store (migrate)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from codegen_tasks.history.tables import Base
+from codegen_tasks.adapters.history.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import uuid
 
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata, RegenerateProjectsPayload
+from codegen_tasks.api.results import BatchRun
 from codegen_tasks.errors import NotFoundError
-from codegen_tasks.history.repository import History
-from codegen_tasks.messages import (
-    BatchRun,
-    GenerateProjectPayload,
-    Metadata,
-    RegenerateProjectsPayload,
-)
 from codegen_tasks.pipeline.latest import batch_run_id
 
 

@@ -3,13 +3,18 @@ successful ones (see `contracts.breaking`), computed once when the run closes.""
 
 from __future__ import annotations
 
-from codegen_tasks.contracts.breaking import OLD_SUFFIX, pattern_changes, type_changes, type_checks
-from codegen_tasks.contracts.compat import ServiceBundle, TypedContracts
-from codegen_tasks.contracts.discovery import DiscoveryReport
-from codegen_tasks.history.records import GenerationRecord
-from codegen_tasks.messages import BreakingChange, ServiceStatus
+from codegen_tasks.adapters.storage.bundles import read_bundle
+from codegen_tasks.checks.contracts.breaking import (
+    OLD_SUFFIX,
+    pattern_changes,
+    type_changes,
+    type_checks,
+)
+from codegen_tasks.checks.contracts.compat import ServiceBundle, TypedContracts
+from codegen_tasks.checks.contracts.discovery import DiscoveryReport
+from codegen_tasks.domain.records import GenerationRecord
+from codegen_tasks.domain.results import BreakingChange, ServiceStatus
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.storage.bundles import read_bundle
 
 
 def _pairs(deps: Deps, run_id: str) -> list[tuple[GenerationRecord, GenerationRecord]]:

@@ -5,28 +5,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from codegen_tasks.contracts import ContractLevels, contract_levels, discover_contracts
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
-from codegen_tasks.messages import (
+from codegen_tasks.adapters.storage.bundles import read_bundle
+from codegen_tasks.checks.contracts import ContractLevels, contract_levels, discover_contracts
+from codegen_tasks.checks.runtime import RuntimeChecker, RuntimeReport
+from codegen_tasks.checks.static.imports import platform_import_findings
+from codegen_tasks.checks.static.structural import structural_check
+from codegen_tasks.checks.static.typescript import TypeScriptReport
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.records import ContractsRecord, GenerationRecord, ValidationRecord
+from codegen_tasks.domain.results import (
     Contract,
     Finding,
     ServiceStatus,
     ValidationLevel,
     ValidationResult,
 )
+from codegen_tasks.domain.spec import ServiceSpec
 from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.feedback import regenerate_with_errors
 from codegen_tasks.pipeline.generate import load_spec
 from codegen_tasks.pipeline.review import describe_contracts, with_review
 from codegen_tasks.platform import Platform, load_platform, persistence_for
-from codegen_tasks.runtime import RuntimeChecker, RuntimeReport
-from codegen_tasks.services import ServiceSpec
-from codegen_tasks.storage.bundles import read_bundle
-from codegen_tasks.validation.imports import platform_import_findings
-from codegen_tasks.validation.structural import structural_check
-from codegen_tasks.validation.typescript import TypeScriptReport
 
 
 def combine(

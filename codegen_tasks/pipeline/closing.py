@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from codegen_tasks.messages import RunStatus, ServiceStatus
+from codegen_tasks.domain.results import RunStatus, ServiceStatus
 from codegen_tasks.pipeline.context import Deps
 
 ABANDONED = "abandoned: the run made no progress for {seconds:.0f}s and was closed"

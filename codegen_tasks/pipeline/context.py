@@ -7,18 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from codegen_tasks.cache import cache_from_settings
-from codegen_tasks.cache.base import Cache
-from codegen_tasks.contracts.schemas import PayloadSchemas
+from codegen_tasks.adapters.cache import cache_from_settings
+from codegen_tasks.adapters.history.migrate import open_history
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.adapters.storage import store_from_url
+from codegen_tasks.checks.contracts.schemas import PayloadSchemas
+from codegen_tasks.checks.runtime import RuntimeChecker
+from codegen_tasks.checks.static.typescript import BundleChecker, TypeScriptChecker
 from codegen_tasks.errors import LLMConfigError
-from codegen_tasks.history.migrate import open_history
-from codegen_tasks.history.repository import History
-from codegen_tasks.llm.base import LLMClient
-from codegen_tasks.runtime import RuntimeChecker
+from codegen_tasks.ports.cache import Cache
+from codegen_tasks.ports.llm import LLMClient
+from codegen_tasks.ports.storage import ObjectStore
 from codegen_tasks.settings import Settings
-from codegen_tasks.storage import store_from_url
-from codegen_tasks.storage.base import ObjectStore
-from codegen_tasks.validation.typescript import BundleChecker, TypeScriptChecker
 
 
 def utc_now() -> datetime:
@@ -53,9 +53,9 @@ class Deps:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Deps:
-        from codegen_tasks.contracts.schemas import TypeScriptJsonSchemas, contract_tools
-        from codegen_tasks.llm.openrouter import OpenRouterClient
-        from codegen_tasks.validation.toolchain import Toolchain
+        from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
+        from codegen_tasks.checks.contracts.schemas import TypeScriptJsonSchemas, contract_tools
+        from codegen_tasks.checks.static.toolchain import Toolchain
 
         def llm_factory() -> LLMClient:
             if not settings.has_llm_key:

@@ -23,8 +23,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.checks.static.batching import BatchingChecker
+from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError
-from codegen_tasks.messages import GenerateProjectPayload, RunResult
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import NodeJob
 from codegen_tasks.pipeline.project import (
@@ -37,7 +39,6 @@ from codegen_tasks.pipeline.project import (
 )
 from codegen_tasks.pipeline.retries import with_retries
 from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
-from codegen_tasks.validation.batching import BatchingChecker
 
 T = TypeVar("T")
 log = logging.getLogger("codegen_tasks.pipeline")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import time
 
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.modes import GenerationMode
+from codegen_tasks.domain.records import GenerationRecord
+from codegen_tasks.domain.results import ValidationResult
+from codegen_tasks.domain.spec import ServiceSpec
 from codegen_tasks.errors import ResponseFormatError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.history.records import GenerationRecord
-from codegen_tasks.hybrid import HYBRID_PROMPT_VERSION
-from codegen_tasks.messages import ValidationResult
-from codegen_tasks.modes import GenerationMode
+from codegen_tasks.generation.hybrid import HYBRID_PROMPT_VERSION
+from codegen_tasks.generation.prompts import fix_messages, generation_messages
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import (
     NodeJob,
@@ -21,9 +24,6 @@ from codegen_tasks.pipeline.generate import (
     store_generation,
 )
 from codegen_tasks.platform import load_platform
-from codegen_tasks.prompts import fix_messages, generation_messages
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import ServiceSpec
 from codegen_tasks.settings import BUILTIN_MODEL
 
 MAX_ERRORS_QUOTED = 40

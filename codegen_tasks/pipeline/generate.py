@@ -9,32 +9,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from codegen_tasks.contracts.typetext import CalleeTypes, callee_types
+from codegen_tasks.adapters.storage.bundles import read_bundle, write_bundle
+from codegen_tasks.checks.contracts.typetext import CalleeTypes, callee_types
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.modes import GenerationMode
+from codegen_tasks.domain.records import FileEntry, FileSource, GenerationRecord
+from codegen_tasks.domain.results import ServiceStatus
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec, called_targets
 from codegen_tasks.errors import CodegenError, ResponseFormatError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.history.records import FileEntry, FileSource, GenerationRecord
-from codegen_tasks.hybrid import (
+from codegen_tasks.generation.hybrid import (
     HYBRID_PROMPT_VERSION,
     asks_model,
     check_answer,
     hybrid_messages,
     merge,
 )
-from codegen_tasks.llm.base import ChatMessage, CompletionRequest
-from codegen_tasks.messages import ServiceStatus
-from codegen_tasks.modes import GenerationMode
-from codegen_tasks.parsing import parse_files
+from codegen_tasks.generation.parsing import parse_files
+from codegen_tasks.generation.plan import Plan, files_messages, parse_plan, plan_messages
+from codegen_tasks.generation.prompts import PROMPT_VERSION, generation_messages, repair_messages
+from codegen_tasks.generation.scaffold import SCAFFOLD_VERSION, render_service
 from codegen_tasks.pipeline.ask import Answer, CallContext, ask
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.progress import StreamProgress
 from codegen_tasks.pipeline.snapshots import snapshot_project
-from codegen_tasks.plan import Plan, files_messages, parse_plan, plan_messages
 from codegen_tasks.platform import load_platform
-from codegen_tasks.prompts import PROMPT_VERSION, generation_messages, repair_messages
-from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
-from codegen_tasks.services import ServiceSpec, build_service_spec, called_targets
+from codegen_tasks.ports.llm import ChatMessage, CompletionRequest
 from codegen_tasks.settings import BUILTIN_MODEL
-from codegen_tasks.storage.bundles import read_bundle, write_bundle
 
 log = logging.getLogger("codegen_tasks.pipeline")
 CLOSED = "the run was closed before this node started"

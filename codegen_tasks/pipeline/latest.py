@@ -6,30 +6,30 @@ import contextlib
 import hashlib
 from typing import Any
 
-from codegen_tasks.contracts import called_patterns, contract_levels, discover, discover_contracts
-from codegen_tasks.contracts.asyncapi import Project, asyncapi_document, payload_types
-from codegen_tasks.contracts.compat import ServiceBundle, apply_typed, plan_checks
-from codegen_tasks.contracts.schemas import Schema
-from codegen_tasks.errors import NotFoundError, PayloadError, ToolchainError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import Graph, Node, ProjectGraph, parse_graph
-from codegen_tasks.history.records import ContractsRecord, GenerationRecord, ValidationRecord
-from codegen_tasks.messages import (
-    ContractSet,
-    ContractVerdict,
-    Finding,
-    RegenerateProjectsPayload,
-    ValidationLevel,
-    ValidationResult,
+from codegen_tasks.adapters.storage.bundles import read_bundle
+from codegen_tasks.api.payloads import RegenerateProjectsPayload
+from codegen_tasks.api.results import ContractVerdict
+from codegen_tasks.checks.contracts import (
+    called_patterns,
+    contract_levels,
+    discover,
+    discover_contracts,
 )
+from codegen_tasks.checks.contracts.asyncapi import Project, asyncapi_document, payload_types
+from codegen_tasks.checks.contracts.compat import ServiceBundle, apply_typed, plan_checks
+from codegen_tasks.checks.contracts.schemas import Schema
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import Graph, Node, ProjectGraph, parse_graph
+from codegen_tasks.domain.records import ContractsRecord, GenerationRecord, ValidationRecord
+from codegen_tasks.domain.results import ContractSet, Finding, ValidationLevel, ValidationResult
+from codegen_tasks.domain.spec import build_service_spec
+from codegen_tasks.errors import NotFoundError, PayloadError, ToolchainError
+from codegen_tasks.generation.scaffold.naming import default_port
 from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.check import check_many, combine
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.review import with_review
 from codegen_tasks.platform import load_platform
-from codegen_tasks.scaffold.naming import default_port
-from codegen_tasks.services import build_service_spec
-from codegen_tasks.storage.bundles import read_bundle
 
 
 def latest_project(deps: Deps, project_id: str) -> ProjectGraph:

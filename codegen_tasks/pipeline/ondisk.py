@@ -8,17 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from codegen_tasks.adapters.storage.directory import read_folder, service_folders
+from codegen_tasks.checks.static.dependencies import declared_packages
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import Finding, ValidationLevel, ValidationResult
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 from codegen_tasks.errors import CodegenError, ExportError, NotFoundError
 from codegen_tasks.export.record import ExportedService, load_record
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import Finding, ValidationLevel, ValidationResult
+from codegen_tasks.generation.scaffold.naming import kebab
 from codegen_tasks.pipeline.check import check_many, combine
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.scaffold.naming import kebab
-from codegen_tasks.services import ServiceSpec, build_service_spec
-from codegen_tasks.storage.directory import read_folder, service_folders
-from codegen_tasks.validation.dependencies import declared_packages
 
 SPEC_LEVELS = (ValidationLevel.CONTRACT, ValidationLevel.HEALTH_CHECK)
 CODE_ONLY = (

@@ -7,10 +7,10 @@ import logging
 import threading
 import weakref
 
+from codegen_tasks.budget.prices import price_of
 from codegen_tasks.errors import LLMError
-from codegen_tasks.llm.base import Completion, LLMClient, ModelInfo
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pricing import price_of
+from codegen_tasks.ports.llm import Completion, LLMClient, ModelInfo
 from codegen_tasks.settings import BUILTIN_MODEL
 
 log = logging.getLogger("codegen_tasks.pipeline")

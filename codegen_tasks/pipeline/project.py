@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen_tasks.errors import NotFoundError, PayloadError
-from codegen_tasks.graph import Node, ProjectGraph, parse_graph
-from codegen_tasks.graph_source import fetch_graph
-from codegen_tasks.history.records import RunInfo
-from codegen_tasks.history.repository import RunNode
-from codegen_tasks.messages import (
-    GenerateProjectPayload,
+from codegen_tasks.adapters.graph_source import fetch_graph
+from codegen_tasks.adapters.history.repository import RunNode
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.domain.graph import Node, ProjectGraph, parse_graph
+from codegen_tasks.domain.modes import GenerationMode, resolve_mode
+from codegen_tasks.domain.records import RunInfo
+from codegen_tasks.domain.results import (
     RunResult,
     RunStatus,
     ServiceResult,
     ServiceStatus,
     run_status,
 )
-from codegen_tasks.modes import GenerationMode, resolve_mode
+from codegen_tasks.domain.spec import build_service_spec
+from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.pipeline.breaking import report_breaking
 from codegen_tasks.pipeline.closing import close_abandoned
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import NodeJob, inputs_hash
 from codegen_tasks.pipeline.typed import typed_check_in_run
-from codegen_tasks.services import build_service_spec
 
 NOT_FINISHED = "the node's task chain ended before the node finished"
 CANCELLED = "cancelled before the node finished"

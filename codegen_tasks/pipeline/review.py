@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import Contract, Finding, ValidationLevel, ValidationResult
 from codegen_tasks.errors import CodegenError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.llm.base import ChatMessage, CompletionRequest
-from codegen_tasks.messages import Contract, Finding, ValidationLevel, ValidationResult
+from codegen_tasks.generation.prompts import (
+    PROMPT_VERSION,
+    contract_discovery_messages,
+    validation_messages,
+)
 from codegen_tasks.pipeline.ask import CallContext, ask
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.prompts import PROMPT_VERSION, contract_discovery_messages, validation_messages
+from codegen_tasks.ports.llm import ChatMessage, CompletionRequest
 from codegen_tasks.settings import BUILTIN_MODEL
 
 REVIEW_PREFIX = "AI review: "

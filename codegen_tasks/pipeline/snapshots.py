@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from codegen_tasks.graph import ProjectGraph, parse_graph
+from codegen_tasks.domain.graph import ProjectGraph, parse_graph
 from codegen_tasks.pipeline.context import Deps
 
 MAX_ENTRIES = 16

@@ -5,13 +5,13 @@ caller's validation, and the caller fails like any failed deterministic check.""
 
 from __future__ import annotations
 
-from codegen_tasks.contracts import discover
-from codegen_tasks.contracts.compat import ServiceBundle, apply_typed, plan_checks
-from codegen_tasks.history.records import GenerationRecord, ValidationRecord
-from codegen_tasks.messages import ServiceStatus, ValidationResult
+from codegen_tasks.adapters.storage.bundles import read_bundle
+from codegen_tasks.checks.contracts import discover
+from codegen_tasks.checks.contracts.compat import ServiceBundle, apply_typed, plan_checks
+from codegen_tasks.domain.records import GenerationRecord, ValidationRecord
+from codegen_tasks.domain.results import ServiceStatus, ValidationResult
 from codegen_tasks.pipeline.check import summary
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.storage.bundles import read_bundle
 
 SETTLED = (ServiceStatus.SUCCEEDED, ServiceStatus.SKIPPED)
 

@@ -7,8 +7,8 @@ from html import escape
 
 from pydantic import BaseModel, Field
 
-from codegen_tasks.graph import ProjectGraph
-from codegen_tasks.messages import RunResult, ServiceResult, ValidationResult
+from codegen_tasks.domain.graph import ProjectGraph
+from codegen_tasks.domain.results import RunResult, ServiceResult, ValidationResult
 from codegen_tasks.report.style import CSS, LEVEL_COLOURS, STATUS_COLOURS, status_colour
 from codegen_tasks.report.svg import graph_svg
 

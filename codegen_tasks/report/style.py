@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codegen_tasks.messages import ServiceStatus
+from codegen_tasks.domain.results import ServiceStatus
 
 STATUS_COLOURS: dict[str, str] = {
     ServiceStatus.SUCCEEDED.value: "#2ea043",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from codegen_tasks.graph import Graph, Node, NodeType
+from codegen_tasks.domain.graph import Graph, Node, NodeType
 from codegen_tasks.report.style import NO_CODE, status_colour
 
 NODE_W, NODE_H, PAD = 150.0, 50.0, 30.0

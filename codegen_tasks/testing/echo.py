@@ -8,9 +8,9 @@ import json
 import re
 from typing import Any
 
-from codegen_tasks.hybrid import DOMAIN_ASK, service_path
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import ServiceSpec
+from codegen_tasks.domain.spec import ServiceSpec
+from codegen_tasks.generation.hybrid import DOMAIN_ASK, service_path
+from codegen_tasks.generation.scaffold import render_service
 
 _SPEC_BLOCK = re.compile(r"Service spec as JSON:\n```json\n(.*?)\n```", re.DOTALL)
 

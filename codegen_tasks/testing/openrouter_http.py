@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from codegen_tasks.llm.memory import estimate_tokens
+from codegen_tasks.adapters.llm.memory import estimate_tokens
 from codegen_tasks.testing.openrouter_protocol import (
     PREFIX,
     Behaviour,

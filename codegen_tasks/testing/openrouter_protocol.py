@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen_tasks.llm.memory import estimate_tokens, split_text
-from codegen_tasks.pricing import MODEL_CATALOG as MODEL_CATALOG
+from codegen_tasks.adapters.llm.memory import estimate_tokens, split_text
+from codegen_tasks.budget.prices import MODEL_CATALOG as MODEL_CATALOG
 
 PROVIDERS = {"openai": "OpenAI", "google": "Google AI Studio", "meta-llama": "Together",
              "deepseek": "DeepSeek", "mistralai": "Mistral"}  # fmt: skip

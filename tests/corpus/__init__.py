@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.storage.directory import read_folder
+from codegen_tasks.adapters.storage.directory import read_folder
+from codegen_tasks.domain.files import GeneratedFile
 
 STYLES_DIR = Path(__file__).parent / "styles"
 EXPECTED: dict[str, Any] = json.loads((Path(__file__).parent / "expected.json").read_text())

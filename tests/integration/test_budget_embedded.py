@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from codegen_tasks.adapters.history.migrate import open_history
+from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
 from codegen_tasks.errors import LLMError
-from codegen_tasks.history.migrate import open_history
-from codegen_tasks.llm.base import ChatMessage, CompletionRequest, PriceCap
-from codegen_tasks.llm.openrouter import OpenRouterClient
+from codegen_tasks.ports.llm import ChatMessage, CompletionRequest, PriceCap
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.budget_support import budget_for, project

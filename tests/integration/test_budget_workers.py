@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from codegen_tasks.client import CodegenClient
-from codegen_tasks.history.migrate import open_history
-from codegen_tasks.history.repository import History
-from codegen_tasks.messages import GenerateProjectPayload, Metadata
+from codegen_tasks.adapters.history.migrate import open_history
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.api.client import CodegenClient
+from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer

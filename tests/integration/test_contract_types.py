@@ -11,24 +11,25 @@ from typing import Any
 import jsonschema
 import pytest
 
-from codegen_tasks.cache.memory import MemoryCache
-from codegen_tasks.contracts import discover
-from codegen_tasks.contracts.breaking import OLD_SUFFIX, type_changes, type_checks
-from codegen_tasks.contracts.compat import ServiceBundle, TypedContracts, plan_checks
-from codegen_tasks.contracts.schemas import ASYNCAPI_SCHEMA, contract_tools
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.history.migrate import make_engine, upgrade
-from codegen_tasks.history.repository import History
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import GenerateProjectPayload, RunStatus, ServiceStatus
+from codegen_tasks.adapters.cache.memory import MemoryCache
+from codegen_tasks.adapters.history.migrate import make_engine, upgrade
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.adapters.storage.memory import MemoryStore
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.checks.contracts import discover
+from codegen_tasks.checks.contracts.breaking import OLD_SUFFIX, type_changes, type_checks
+from codegen_tasks.checks.contracts.compat import ServiceBundle, TypedContracts, plan_checks
+from codegen_tasks.checks.contracts.schemas import ASYNCAPI_SCHEMA, contract_tools
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import RunStatus, ServiceStatus
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.scaffold import render_service
+from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.settings import Settings
-from codegen_tasks.storage.memory import MemoryStore
 from codegen_tasks.testing.echo import scaffold_answer
-from codegen_tasks.validation.toolchain import Toolchain
-from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.drive import run_project
 from tests.examples import SHOP_GRAPH, SHOP_PROJECT_ID, shop
 from tests.fixtures.workers import clean_env, cli_json, run_cli

@@ -13,9 +13,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from codegen_tasks.scaffold import render_service
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.toolchain import Toolchain
 from tests.fixtures.node_build import build_bundle, free_port
 from tests.unit.test_scaffold import shop_specs
 

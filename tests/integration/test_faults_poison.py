@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import redis
 
-from codegen_tasks.client import CodegenClient
+from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter

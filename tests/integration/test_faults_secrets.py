@@ -15,9 +15,9 @@ import pytest
 import redis
 import requests
 
-from codegen_tasks.client import CodegenClient
-from codegen_tasks.history.migrate import open_history
-from codegen_tasks.messages import GenerateProjectPayload, Metadata
+from codegen_tasks.adapters.history.migrate import open_history
+from codegen_tasks.api.client import CodegenClient
+from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import MODEL_CATALOG, FakeOpenRouter, HttpError
 from codegen_tasks.testing.echo import scaffold_answer

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from codegen_tasks.hybrid import DOMAIN_ASK
+from codegen_tasks.generation.hybrid import DOMAIN_ASK
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.examples import SHOP_CODE_NODES, SHOP_GRAPH

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.storage import S3Store, read_bundle, write_bundle
+from codegen_tasks.adapters.storage import S3Store, read_bundle, write_bundle
+from codegen_tasks.domain.files import GeneratedFile
 from tests.fixtures.s3 import FAKE_ENV
 from tests.fixtures.workers import Worker, clean_env
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 CLIENT_SCRIPT = """
 import json, sys
-from codegen_tasks.client import CodegenClient
+from codegen_tasks.api.client import CodegenClient
 client = CodegenClient()
 print(json.dumps(client.wait(client.merge_bundle(json.loads(sys.argv[1])), timeout=120)))
 """

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import requests
 
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
 from codegen_tasks.errors import LLMConfigError, LLMError
-from codegen_tasks.llm.base import LLMClient, ModelInfo
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.llm.openrouter import OpenRouterClient
+from codegen_tasks.ports.llm import LLMClient, ModelInfo
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import (
     MODEL_CATALOG,
@@ -299,7 +299,7 @@ def test_log_lines(
     openrouter_client: OpenRouterClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="codegen_tasks.llm")
+    caplog.set_level(logging.INFO, logger="codegen_tasks.adapters.llm")
     completion = openrouter_client.complete(chat_request())
 
     assert f"Sending completion request to model: {SONNET}" in caplog.messages

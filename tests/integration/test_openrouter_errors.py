@@ -9,8 +9,8 @@ from email.utils import formatdate
 
 import pytest
 
+from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
 from codegen_tasks.errors import LLMError
-from codegen_tasks.llm.openrouter import OpenRouterClient
 from codegen_tasks.testing import (
     EmptyChoices,
     ErrorBody200,

@@ -81,7 +81,7 @@ def test_readme_raw_message_runs_on_a_real_worker(
 
 CLIENT_SCRIPT = """
 import json, sys
-from codegen_tasks.client import CodegenClient
+from codegen_tasks.api.client import CodegenClient
 client = CodegenClient()
 task_id = client.generate_project({"projectId": "p-hello", "graph": json.loads(sys.argv[1])})
 result = client.wait(task_id, timeout=120)

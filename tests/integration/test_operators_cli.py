@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from codegen_tasks.adapters.graph_source import GraphSourceError, fetch_graph
 from codegen_tasks.errors import NotFoundError
-from codegen_tasks.graph_source import GraphSourceError, fetch_graph
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer

@@ -14,11 +14,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.scaffold import render_service
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.toolchain import Toolchain
-from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.fixtures.node_build import build_bundle
 from tests.fixtures.platform_graph import platform_specs
 from tests.unit.test_scaffold import shop_specs

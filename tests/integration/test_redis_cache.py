@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-from codegen_tasks.cache import DegradingCache, RedisCache
+from codegen_tasks.adapters.cache import DegradingCache, RedisCache
 from codegen_tasks.errors import CacheError
 from tests.contracts_cache import CacheContract, CacheFactory, OutageCase
 from tests.tcp_proxy import TcpProxy, free_port
@@ -78,7 +78,7 @@ def test_a_dead_holders_lock_is_free_within_a_lease(redis_url: str) -> None:
     """A worker killed mid-call leaves its lock; it lapses after one lease, not the TTL."""
     script = (
         "import os, sys\n"
-        "from codegen_tasks.cache.redis_cache import RedisCache\n"
+        "from codegen_tasks.adapters.cache.redis_cache import RedisCache\n"
         "lock = RedisCache(sys.argv[1], lease_s=1).lock('codegen:test:dead', 300)\n"
         "assert lock.__enter__()\n"
         "os._exit(0)\n"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from codegen_tasks.history.migrate import open_history
-from codegen_tasks.history.records import RunInfo
-from codegen_tasks.history.repository import History
-from codegen_tasks.messages import ServiceStatus
+from codegen_tasks.adapters.history.migrate import open_history
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.domain.records import RunInfo
+from codegen_tasks.domain.results import ServiceStatus
 
 pytestmark = pytest.mark.integration
 

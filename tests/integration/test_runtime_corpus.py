@@ -13,18 +13,18 @@ from typing import ClassVar
 import psycopg
 import pytest
 
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import ValidationResult
+from codegen_tasks.checks.runtime import RuntimeChecker, RuntimeConfig
+from codegen_tasks.checks.runtime.databases import PostgresThrowaways, Throwaway
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import ValidationResult
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.check import check_many, combine
 from codegen_tasks.platform import load_platform
-from codegen_tasks.runtime import RuntimeChecker, RuntimeConfig
-from codegen_tasks.runtime.databases import PostgresThrowaways, Throwaway
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import ServiceSpec, build_service_spec
 from codegen_tasks.settings import get_settings
-from codegen_tasks.validation.toolchain import Toolchain
-from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.examples import node_id, shop
 from tests.fixtures.services import POSTGRES_URL
 

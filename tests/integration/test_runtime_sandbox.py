@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.runtime import RuntimeChecker, RuntimeConfig, RuntimeReport
-from codegen_tasks.runtime.sandbox import Limits
-from codegen_tasks.services import ServiceSpec, build_service_spec
+from codegen_tasks.checks.runtime import RuntimeChecker, RuntimeConfig, RuntimeReport
+from codegen_tasks.checks.runtime.sandbox import Limits
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 from codegen_tasks.settings import get_settings
-from codegen_tasks.validation.toolchain import Toolchain
 from tests.examples import node_id, shop
 
 pytestmark = pytest.mark.integration
@@ -225,7 +225,9 @@ process.exit(0);
 def test_skipped_with_a_warning_when_no_sandbox_can_be_made(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("codegen_tasks.runtime.sandbox.bubblewrap_problem", lambda: "no bwrap")
+    monkeypatch.setattr(
+        "codegen_tasks.checks.runtime.sandbox.bubblewrap_problem", lambda: "no bwrap"
+    )
     report = _run("report({});")
     assert report.skipped and "no bwrap" in report.skipped
     assert report.health_passed is None and report.runtime_passed is None
@@ -233,7 +235,9 @@ def test_skipped_with_a_warning_when_no_sandbox_can_be_made(
 
 
 def test_unsandboxed_only_when_the_operator_allows_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("codegen_tasks.runtime.sandbox.bubblewrap_problem", lambda: "no bwrap")
+    monkeypatch.setattr(
+        "codegen_tasks.checks.runtime.sandbox.bubblewrap_problem", lambda: "no bwrap"
+    )
     monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
     checker = _checker()
     checker.config = RuntimeConfig(allow_unsandboxed=True, limits=checker.config.limits)

@@ -7,8 +7,8 @@ import uuid
 import boto3
 import pytest
 
+from codegen_tasks.adapters.storage import S3Store, read_bundle, store_from_url, write_bundle
 from codegen_tasks.errors import StorageError
-from codegen_tasks.storage import S3Store, read_bundle, store_from_url, write_bundle
 from tests.contracts_storage import FILES, META, StorageContract, StoreCase
 from tests.tcp_proxy import free_port
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from codegen_tasks.files import GeneratedFile
+from codegen_tasks.checks.static import toolchain as toolchain_module
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.checks.static.tsc import OUR_OPTIONS
+from codegen_tasks.checks.static.tsconfig import sanitise
+from codegen_tasks.checks.static.typescript import TypeScriptChecker, TypeScriptReport
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.platform import load_platform
-from codegen_tasks.scaffold import render_service
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation import toolchain as toolchain_module
-from codegen_tasks.validation.toolchain import Toolchain
-from codegen_tasks.validation.tsc import OUR_OPTIONS
-from codegen_tasks.validation.tsconfig import sanitise
-from codegen_tasks.validation.typescript import TypeScriptChecker, TypeScriptReport
 from tests.unit.test_scaffold import edge_case_specs, shop_specs
 
 pytestmark = pytest.mark.integration

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import ValidationResult
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import ValidationResult
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.check import combine
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import ServiceSpec, build_service_spec
 from codegen_tasks.settings import get_settings
-from codegen_tasks.validation.typescript import TypeScriptChecker
 from tests.examples import node_id, shop
 
 pytestmark = pytest.mark.integration

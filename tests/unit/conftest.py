@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from codegen_tasks.cache.memory import MemoryCache
-from codegen_tasks.history.migrate import make_engine, upgrade
-from codegen_tasks.history.repository import History
-from codegen_tasks.llm.memory import ScriptedLLM
+from codegen_tasks.adapters.cache.memory import MemoryCache
+from codegen_tasks.adapters.history.migrate import make_engine, upgrade
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.adapters.storage.memory import MemoryStore
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.settings import Settings
-from codegen_tasks.storage.memory import MemoryStore
 from codegen_tasks.testing.echo import scaffold_answer
 
 MakeDeps = Callable[..., Deps]

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
+from codegen_tasks.checks.static.batching import BatchingChecker
+from codegen_tasks.checks.static.typescript import TypeScriptReport
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import Finding, ValidationLevel
 from codegen_tasks.errors import ToolchainError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.messages import Finding, ValidationLevel
-from codegen_tasks.validation.batching import BatchingChecker
-from codegen_tasks.validation.typescript import TypeScriptReport
 
 
 def bundle(name: str) -> list[GeneratedFile]:

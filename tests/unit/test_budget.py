@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from codegen_tasks.adapters.history.migrate import make_engine, upgrade
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
 from codegen_tasks.budget.rules import (
     Budget,
     Claim,
@@ -17,11 +20,10 @@ from codegen_tasks.budget.rules import (
     prompt_token_bound,
     refusal,
 )
+from codegen_tasks.domain.records import LLMCallRecord
+from codegen_tasks.domain.results import RunStatus, ServiceStatus
 from codegen_tasks.errors import BudgetExceededError, LLMError
-from codegen_tasks.history.migrate import make_engine, upgrade
-from codegen_tasks.history.records import LLMCallRecord
-from codegen_tasks.history.repository import History
-from codegen_tasks.llm.base import (
+from codegen_tasks.ports.llm import (
     ChatMessage,
     Completion,
     CompletionRequest,
@@ -29,8 +31,6 @@ from codegen_tasks.llm.base import (
     PriceCap,
     Usage,
 )
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import RunStatus, ServiceStatus
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.drive import run_project
@@ -234,7 +234,7 @@ PRICE_CAP = PriceCap(prompt_usd_per_mtok=3.0, completion_usd_per_mtok=15.0)
 
 def test_estimate_and_reservation_read_the_same_prices(make_deps: MakeDeps) -> None:
     from codegen_tasks.cli.estimate import estimate_run
-    from codegen_tasks.graph import parse_graph
+    from codegen_tasks.domain.graph import parse_graph
     from tests.examples import shop
 
     listed = ModelInfo(id=MODEL, prompt_usd_per_mtok=7.0, completion_usd_per_mtok=21.0)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from codegen_tasks.cache import (
+from codegen_tasks.adapters.cache import (
     Cache,
     CachedAnswer,
     DegradingCache,
@@ -23,7 +23,7 @@ from codegen_tasks.cache import (
     request_hash,
 )
 from codegen_tasks.errors import CacheError
-from codegen_tasks.llm.base import ChatMessage
+from codegen_tasks.ports.llm import ChatMessage
 from codegen_tasks.settings import Settings
 from tests.contracts_cache import REQUEST, CacheContract, CacheFactory, OutageCase, answer
 

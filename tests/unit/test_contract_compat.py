@@ -3,26 +3,26 @@ how compiler diagnostics become located errors, breaking changes by pattern, Asy
 
 from __future__ import annotations
 
-from codegen_tasks.contracts import discover
-from codegen_tasks.contracts.asyncapi import Project, asyncapi_document, payload_types
-from codegen_tasks.contracts.breaking import pattern_changes
-from codegen_tasks.contracts.compat import MODULE, ServiceBundle, apply_typed, plan_checks
-from codegen_tasks.contracts.typetext import callee_types
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import (
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.checks.contracts import discover
+from codegen_tasks.checks.contracts.asyncapi import Project, asyncapi_document, payload_types
+from codegen_tasks.checks.contracts.breaking import pattern_changes
+from codegen_tasks.checks.contracts.compat import MODULE, ServiceBundle, apply_typed, plan_checks
+from codegen_tasks.checks.contracts.typetext import callee_types
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import (
     BreakingChange,
     Contract,
-    GenerateProjectPayload,
     RunResult,
     RunStatus,
     ValidationResult,
 )
+from codegen_tasks.generation.prompts import build_service_prompt
+from codegen_tasks.generation.scaffold import render_service
+from codegen_tasks.generation.scaffold.naming import default_port
 from codegen_tasks.pipeline.latest import asyncapi_latest
-from codegen_tasks.prompts import build_service_prompt
 from codegen_tasks.report.page import render_report
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.scaffold.naming import default_port
 from tests.drive import run_project
 from tests.examples import SHOP_PROJECT_ID, shop
 from tests.unit.conftest import MakeDeps

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from codegen_tasks.contracts import (
+from codegen_tasks.checks.contracts import (
     contract_findings,
     contract_levels,
     discover_contracts,
     discovery_findings,
     health_findings,
 )
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import Contract, ContractSet, ValidationLevel, ValidationResult
-from codegen_tasks.services import ServiceSpec, build_service_spec
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import Contract, ContractSet, ValidationLevel, ValidationResult
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 
 CONTROLLER = "src/orders/orders.controller.ts"
 SERVICE = "src/orders/orders.service.ts"

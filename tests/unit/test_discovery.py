@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from codegen_tasks.contracts import (
+from codegen_tasks.checks.contracts import (
     called_patterns,
     canonical_pattern,
     discover,
     discover_contracts,
 )
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.messages import Contract, ValidationLevel
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import Contract, ValidationLevel
 
 
 def line(source: str, needle: str, nth: int = 1) -> int:

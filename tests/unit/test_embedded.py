@@ -7,19 +7,20 @@ import itertools
 import threading
 from pathlib import Path
 
-from codegen_tasks.cache.memory import MemoryCache
-from codegen_tasks.history.migrate import make_engine, upgrade
-from codegen_tasks.history.repository import History
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import GenerateProjectPayload, RunStatus, ServiceStatus
+from codegen_tasks.adapters.cache.memory import MemoryCache
+from codegen_tasks.adapters.history.migrate import make_engine, upgrade
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.adapters.storage.memory import MemoryStore
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.domain.results import RunStatus, ServiceStatus
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun, pool_size
 from codegen_tasks.pipeline.generate import NodeJob
 from codegen_tasks.pipeline.project import CANCELLED
 from codegen_tasks.pipeline.steps import NODE_STEPS
+from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.settings import Settings
-from codegen_tasks.storage.memory import MemoryStore
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.drive import run_project
 from tests.examples import SHOP_CODE_NODES, SHOP_PROJECT_ID, shop

@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from codegen_tasks.adapters.storage.bundles import read_bundle, write_bundle
+from codegen_tasks.api.payloads import MergeBundlePayload
+from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.export.bundles import merge_bundles, merged_files
 from codegen_tasks.export.exporter import base_files
@@ -18,10 +21,7 @@ from codegen_tasks.export.merge import (
     summary,
 )
 from codegen_tasks.export.record import ExportedService, ExportRecord, updated_record
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.messages import MergeBundlePayload
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.storage.bundles import read_bundle, write_bundle
 from tests.unit.conftest import MakeDeps
 
 BASE = "import a;\n\nfunction one() {\n  return 1;\n}\n\nfunction two() {\n  return 2;\n}\n"

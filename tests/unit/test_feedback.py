@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import ServiceStatus
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.domain.results import ServiceStatus
+from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.drive import run_project
 from tests.unit.conftest import MakeDeps

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from codegen_tasks.domain.graph import EdgeType, NodeType, parse_graph
+from codegen_tasks.domain.spec import build_service_spec, called_targets
 from codegen_tasks.errors import GraphError
-from codegen_tasks.graph import EdgeType, NodeType, parse_graph
-from codegen_tasks.services import build_service_spec, called_targets
 from tests.examples import SHOP_CODE_NODES, node_id, shop
 
 

@@ -6,11 +6,16 @@ import json
 
 import pytest
 
-from codegen_tasks.cache.requests import request_hash
+from codegen_tasks.adapters.cache.requests import request_hash
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.api.payloads import GenerateProjectPayload, GenerateServicePayload
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.modes import GenerationMode, resolve_mode
+from codegen_tasks.domain.results import RunStatus
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 from codegen_tasks.errors import SkeletonTouchedError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.hybrid import (
+from codegen_tasks.generation.hybrid import (
     HYBRID_PROMPT_VERSION,
     asks_model,
     check_answer,
@@ -18,12 +23,8 @@ from codegen_tasks.hybrid import (
     merge,
     service_path,
 )
-from codegen_tasks.llm.base import ChatMessage, CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import GenerateProjectPayload, GenerateServicePayload, RunStatus
-from codegen_tasks.modes import GenerationMode, resolve_mode
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import ServiceSpec, build_service_spec
+from codegen_tasks.generation.scaffold import render_service
+from codegen_tasks.ports.llm import ChatMessage, CompletionRequest
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.drive import run_project
 from tests.examples import SHOP_CODE_NODES, SHOP_PROJECT_ID, shop

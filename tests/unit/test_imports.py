@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen_tasks.contracts.imports import file_imports, package_name
+from codegen_tasks.checks.contracts.imports import file_imports, package_name
 
 SOURCE = """// import 'commented-out';
 import 'dotenv/config';

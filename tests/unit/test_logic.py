@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from codegen_tasks.contracts import contract_levels
+from codegen_tasks.checks.contracts import contract_levels
+from codegen_tasks.checks.expressions import expression_problems
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.spec import event_name
 from codegen_tasks.errors import GraphError
-from codegen_tasks.expressions import expression_problems
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.services import event_name
+from codegen_tasks.generation.scaffold import render_service
 from tests.examples import SHOP_GRAPH
 from tests.unit.test_scaffold import SPECS
 
@@ -123,7 +123,7 @@ def test_a_producer_that_never_emits_is_warned() -> None:
 
 
 def test_only_services_receive_events_and_repeated_edges_emit_once() -> None:
-    from codegen_tasks.services import build_service_spec, forwarded_events
+    from codegen_tasks.domain.spec import build_service_spec, forwarded_events
 
     nodes = [
         {"id": "p", "type": 1, "data": {"serviceName": "orders", "blueprintId": "crud"}},

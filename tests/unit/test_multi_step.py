@@ -6,11 +6,12 @@ import json
 
 import pytest
 
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.errors import ResponseFormatError, UnsafePathError
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import GenerateProjectPayload, RunStatus
-from codegen_tasks.plan import PLAN_ASK, parse_plan
+from codegen_tasks.generation.plan import PLAN_ASK, parse_plan
+from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.drive import run_project
 from tests.examples import SHOP_CODE_NODES, SHOP_PROJECT_ID, shop

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from codegen_tasks.client import TASKS, CodegenClient, summary
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.api.client import TASKS, CodegenClient, summary
+from codegen_tasks.api.payloads import GenerateProjectPayload, RegenerateProjectsPayload
+from codegen_tasks.api.schema import all_schemas
+from codegen_tasks.budget.estimate import DEFAULT_COMPLETION_TOKENS, estimate_project, prompt_tokens
+from codegen_tasks.budget.prices import price_of
+from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.errors import CodegenError, PayloadError
-from codegen_tasks.estimate import DEFAULT_COMPLETION_TOKENS, estimate_project, prompt_tokens
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.history.repository import History
-from codegen_tasks.messages import GenerateProjectPayload, RegenerateProjectsPayload
 from codegen_tasks.pipeline.batch import batch_run, run_payload
 from codegen_tasks.pipeline.progress import StreamProgress, progress_listener
-from codegen_tasks.pricing import price_of
-from codegen_tasks.schema import all_schemas
 from codegen_tasks.settings import BUILTIN_MODEL, Settings
 from tests.drive import run_project
 from tests.examples import SHOP_CODE_NODES, SHOP_PROJECT_ID, shop

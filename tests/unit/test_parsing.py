@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from codegen_tasks.domain.files import GeneratedFile, check_files, check_path
 from codegen_tasks.errors import ResponseFormatError, UnsafePathError
-from codegen_tasks.files import GeneratedFile, check_files, check_path
-from codegen_tasks.parsing import parse_files
+from codegen_tasks.generation.parsing import parse_files
 
 FILES = {"files": [{"path": "src/main.ts", "content": "console.log(1)"}]}
 LIMITS = {"max_files": 50, "max_file_bytes": 10_000}

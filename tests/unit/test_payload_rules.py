@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from codegen_tasks.adapters.history.tables import LLMCallRow, RunRow
+from codegen_tasks.api.payload_rules import MAX_MODEL, MAX_RUN_ID, MAX_USER_ID, parse_payload
+from codegen_tasks.api.payloads import GenerateProjectPayload, GenerateServicePayload
 from codegen_tasks.errors import PayloadError
-from codegen_tasks.history.tables import LLMCallRow, RunRow
-from codegen_tasks.messages import GenerateProjectPayload, GenerateServicePayload
-from codegen_tasks.payload_rules import MAX_MODEL, MAX_RUN_ID, MAX_USER_ID, parse_payload
 
 
 def test_limits_match_the_database_columns() -> None:

@@ -6,15 +6,16 @@ import json
 
 import pytest
 
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.adapters.storage.bundles import read_bundle
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.domain.records import GenerationRecord
+from codegen_tasks.domain.results import RunResult, RunStatus, ServiceStatus
 from codegen_tasks.errors import LLMError
-from codegen_tasks.history.records import GenerationRecord
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import GenerateProjectPayload, RunResult, RunStatus, ServiceStatus
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generate import NodeJob, generate_node
 from codegen_tasks.pipeline.project import start_run
-from codegen_tasks.storage.bundles import read_bundle
+from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.testing.echo import scaffold_answer
 from tests.drive import run_project
 from tests.examples import SHOP_CODE_NODES, SHOP_PROJECT_ID, node_id, shop
@@ -160,7 +161,7 @@ def test_retryable_errors_propagate_to_the_task_layer(make_deps: MakeDeps) -> No
 
 
 def test_budget_refuses_calls_past_the_limit(make_deps: MakeDeps) -> None:
-    from codegen_tasks.llm.base import ModelInfo
+    from codegen_tasks.ports.llm import ModelInfo
 
     price = ModelInfo(id=MODEL, prompt_usd_per_mtok=3000.0, completion_usd_per_mtok=15000.0)
     llm = ScriptedLLM(lambda r: scaffold_answer(r.model_dump()), models=[price])
@@ -183,8 +184,8 @@ def payload_body(make_deps: MakeDeps) -> dict[str, object]:
     """The request body a model would get for the `users` node."""
     deps = make_deps()
     start_run(deps, payload(), "probe")
+    from codegen_tasks.generation.prompts import generation_messages
     from codegen_tasks.pipeline.generate import load_spec
-    from codegen_tasks.prompts import generation_messages
 
     spec = load_spec(deps, "probe", node_id(shop(), "users"))
     return {"messages": [m.model_dump() for m in generation_messages(spec)]}

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.checks.static.imports import platform_import_findings
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import ServiceStatus, ValidationLevel
 from codegen_tasks.errors import ToolchainError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import ServiceStatus, ValidationLevel
+from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.platform import load_platform, persistence_for
-from codegen_tasks.scaffold import render_service
+from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.testing.echo import scaffold_answer
-from codegen_tasks.validation.imports import platform_import_findings
 from tests.drive import run_project
 from tests.fixtures.platform_graph import STORES, platform_specs
 from tests.unit.conftest import MakeDeps
@@ -152,7 +152,7 @@ def test_an_import_outside_the_platform_fails_the_service(make_deps: MakeDeps) -
 
 
 def test_the_system_prompt_lists_the_platform_and_what_is_for_what() -> None:
-    from codegen_tasks.prompts import system_prompt
+    from codegen_tasks.generation.prompts import system_prompt
 
     prompt = system_prompt(load_platform({"zod": "3.25.76"}))
     for package, version in PLATFORM.importable.items():
@@ -169,7 +169,7 @@ def test_the_system_prompt_lists_the_platform_and_what_is_for_what() -> None:
 
 
 def test_the_service_prompt_asks_for_persistence_and_events() -> None:
-    from codegen_tasks.prompts import build_service_prompt
+    from codegen_tasks.generation.prompts import build_service_prompt
 
     orders = build_service_prompt(SPECS["orders"])
     assert (
@@ -222,8 +222,8 @@ def test_an_unknown_orm_is_a_recorded_warning() -> None:
 def test_operator_packages_are_installed_with_the_platform(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from codegen_tasks.checks.static.toolchain import Toolchain
     from codegen_tasks.settings import Settings
-    from codegen_tasks.validation.toolchain import Toolchain
 
     monkeypatch.setenv("CODEGEN_TOOLCHAIN_DIR", str(tmp_path))
     monkeypatch.setenv("CODEGEN_PLATFORM_EXTRA_PACKAGES", json.dumps({"zod": "3.25.76"}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codegen_tasks.llm.redaction import REDACTED, redact
+from codegen_tasks.adapters.llm.redaction import REDACTED, redact
 
 KEY = "sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef"
 

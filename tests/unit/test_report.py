@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import (
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import (
     Contract,
     Finding,
     RunResult,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from codegen_tasks.llm.base import CompletionRequest
-from codegen_tasks.llm.memory import ScriptedLLM
-from codegen_tasks.messages import Contract, ValidationResult
+from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.domain.results import Contract, ValidationResult
 from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.review import describe_contracts, merge_descriptions, with_review
+from codegen_tasks.ports.llm import CompletionRequest
 from tests.unit.conftest import MakeDeps
 
 MODEL = "anthropic/claude-3.5-sonnet"

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.results import RunStatus, ServiceStatus
 from codegen_tasks.errors import GraphError, NotFoundError
-from codegen_tasks.graph import parse_graph
-from codegen_tasks.messages import GenerateProjectPayload, RunStatus, ServiceStatus
 from codegen_tasks.pipeline import latest
 from codegen_tasks.pipeline.closing import ABANDONED, close_abandoned
 from codegen_tasks.pipeline.generate import CLOSED, generate_node

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from codegen_tasks.files import GeneratedFile, check_files
-from codegen_tasks.graph import parse_graph
+from codegen_tasks.checks.static.jsonc import strip_comments
+from codegen_tasks.checks.static.structural import structural_findings
+from codegen_tasks.domain.files import GeneratedFile, check_files
+from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.domain.spec import ServiceSpec, build_service_spec, called_targets
+from codegen_tasks.generation.scaffold import SCAFFOLD_VERSION, render_service
+from codegen_tasks.generation.scaffold.naming import camel, constant, pascal, ts_string
 from codegen_tasks.platform import load_platform
-from codegen_tasks.scaffold import SCAFFOLD_VERSION, render_service
-from codegen_tasks.scaffold.naming import camel, constant, pascal, ts_string
-from codegen_tasks.services import ServiceSpec, build_service_spec, called_targets
 from codegen_tasks.settings import Settings
-from codegen_tasks.validation.jsonc import strip_comments
-from codegen_tasks.validation.structural import structural_findings
 from tests.examples import SHOP_GRAPH
 
 SHOP = SHOP_GRAPH

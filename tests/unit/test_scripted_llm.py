@@ -6,15 +6,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from codegen_tasks.adapters.llm.memory import ScriptedLLM, estimate_tokens, split_text
 from codegen_tasks.errors import LLMError
-from codegen_tasks.llm.base import (
+from codegen_tasks.ports.llm import (
     ChatMessage,
     Completion,
     CompletionRequest,
     ModelInfo,
     Usage,
 )
-from codegen_tasks.llm.memory import ScriptedLLM, estimate_tokens, split_text
 
 SONNET = ModelInfo(
     id="anthropic/claude-3.5-sonnet", prompt_usd_per_mtok=3.0, completion_usd_per_mtok=15.0

@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from codegen_tasks.errors import StorageError, UnsafePathError
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.storage import (
+from codegen_tasks.adapters.storage import (
     FileStore,
     MemoryStore,
     S3Store,
@@ -18,8 +16,10 @@ from codegen_tasks.storage import (
     store_from_url,
     write_bundle,
 )
-from codegen_tasks.storage.bundles import bundle_hash
-from codegen_tasks.storage.s3 import translate
+from codegen_tasks.adapters.storage.bundles import bundle_hash
+from codegen_tasks.adapters.storage.s3 import translate
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.errors import StorageError, UnsafePathError
 from tests.contracts_storage import FILES, META, StorageContract, StoreCase
 
 

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from codegen_tasks.contracts.imports import resolve_import
-from codegen_tasks.files import GeneratedFile
-from codegen_tasks.messages import Finding, LevelFindings, ValidationLevel
-from codegen_tasks.scaffold import render_service
-from codegen_tasks.validation.jsonc import parse_jsonc, strip_comments
-from codegen_tasks.validation.structural import structural_check, structural_findings
+from codegen_tasks.checks.contracts.imports import resolve_import
+from codegen_tasks.checks.static.jsonc import parse_jsonc, strip_comments
+from codegen_tasks.checks.static.structural import structural_check, structural_findings
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import Finding, LevelFindings, ValidationLevel
+from codegen_tasks.generation.scaffold import render_service
 from tests.unit.test_scaffold import shop_specs
 
 GOOD = render_service(shop_specs()["orders"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from codegen_tasks.contracts import discover
-from codegen_tasks.validation.structural import structural_check
+from codegen_tasks.checks.contracts import discover
+from codegen_tasks.checks.static.structural import structural_check
 from tests.corpus import STYLES, STYLES_DIR, style_files
 
 

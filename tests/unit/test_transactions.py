@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.domain.results import ServiceStatus
 from codegen_tasks.errors import NotFoundError
-from codegen_tasks.messages import GenerateProjectPayload, ServiceStatus
 from codegen_tasks.pipeline.project import close_run, start_run
 from codegen_tasks.pipeline.steps import NODE_STEPS
 from tests.examples import SHOP_PROJECT_ID, shop

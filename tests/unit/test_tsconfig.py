@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from codegen_tasks.validation.tsconfig import sanitise, selected
+from codegen_tasks.checks.static.tsconfig import sanitise, selected
 
 PLATFORM = {"@types/node", "@nestjs/common", "typeorm"}
 

@@ -1,0 +1,1 @@
+"""Adapters to external services behind the ports: OpenRouter, Redis, S3, SQL, the Graph Service."""

@@ -1,0 +1,1 @@
+"""The history store: runs, generations, results and spend in SQL (SQLAlchemy + Alembic)."""

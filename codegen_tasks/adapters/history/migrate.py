@@ -1,0 +1,80 @@
+"""Schema migrations with Alembic, run programmatically (`codegen db upgrade`, or on open)."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import StaticPool
+
+from codegen_tasks.adapters.history.repository import History
+from codegen_tasks.errors import HistoryError
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+_UPGRADE_LOCK = threading.Lock()
+_LOCK_ID = 0x636F6467  # advisory lock id: one migrator at a time on PostgreSQL
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        in_memory = not database or database == ":memory:"
+        if not in_memory:
+            Path(database or "").parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=StaticPool if in_memory else None,  # one shared in-memory database
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: still consistent after a
+    # crash or power loss (the last commits may be lost on power loss only); FULL's fsync per
+    # transaction made the embedded database the slowest part of a node.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`; safe to call from several processes at once."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    try:
+        # Alembic keeps its running migration in module globals: one thread at a time
+        # (a thread-pool worker's first tasks all open the history at once).
+        with _UPGRADE_LOCK, engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    except OperationalError as exc:
+        raise HistoryError(f"database unavailable: {exc.orig}", retryable=True) from exc
+
+
+@lru_cache(maxsize=8)
+def open_history(url: str, *, migrate: bool = True) -> History:
+    """One History (and engine pool) per URL and process, migrated on first open."""
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    return History(engine)

@@ -1,0 +1,277 @@
+"""Projects, graph snapshots, runs and their live per-node state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from codegen_tasks.adapters.history.listing import aware
+from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
+from codegen_tasks.adapters.history.tables import (
+    ProjectRow,
+    RunNodeRow,
+    RunRow,
+    SnapshotRow,
+)
+from codegen_tasks.domain.records import (
+    RunInfo,
+)
+from codegen_tasks.domain.results import BreakingChange, RunStatus, ServiceStatus
+from codegen_tasks.errors import NotFoundError
+
+
+class RunNode(BaseModel):
+    node_id: str
+    service_name: str
+    status: ServiceStatus
+    streamed_tokens: int
+    generation_id: str | None
+    error: str | None
+    error_code: str | None = None
+    error_status: int | None = None
+    updated_at: datetime | None = None  # the node's last step
+
+
+def graph_hash(graph: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(graph, sort_keys=True).encode()).hexdigest()
+
+
+class RunStore(SessionStore):
+    # projects and graph snapshots
+    def save_snapshot(
+        self, project_id: str, name: str, graph: dict[str, Any], now: datetime
+    ) -> str:
+        try:
+            return self._save_snapshot(project_id, name, graph, now)
+        except IntegrityError:  # a concurrent run inserted the project or snapshot first
+            return self._save_snapshot(project_id, name, graph, now)
+
+    def _save_snapshot(
+        self, project_id: str, name: str, graph: dict[str, Any], now: datetime
+    ) -> str:
+        digest = graph_hash(graph)
+        snapshot_id = hashlib.sha256(f"{project_id}:{digest}".encode()).hexdigest()[:32]
+        with self._session() as s:
+            project = s.get(ProjectRow, project_id)
+            if project is None:
+                s.add(ProjectRow(id=project_id, name=name, created_at=now, updated_at=now))
+            else:
+                project.name, project.updated_at = name, now
+            if s.get(SnapshotRow, snapshot_id) is None:
+                s.add(
+                    SnapshotRow(
+                        id=snapshot_id,
+                        project_id=project_id,
+                        graph_hash=digest,
+                        graph=graph,
+                        created_at=now,
+                    )
+                )
+        return snapshot_id
+
+    def latest_snapshot(self, project_id: str) -> dict[str, Any]:
+        """The graph of the project's latest run, whatever its content (a snapshot shared by
+        several runs keeps its first time); the latest stored snapshot if no run has one."""
+        with self._session() as s:
+            snapshot_id = s.scalars(
+                select(RunRow.snapshot_id)
+                .where(RunRow.project_id == project_id)
+                .order_by(RunRow.created_at.desc())
+                .limit(1)
+            ).first()
+            row = s.get(SnapshotRow, snapshot_id) if snapshot_id else None
+            if row is None:
+                row = s.scalars(
+                    select(SnapshotRow)
+                    .where(SnapshotRow.project_id == project_id)
+                    .order_by(SnapshotRow.created_at.desc())
+                    .limit(1)
+                ).first()
+            if row is None:
+                raise NotFoundError(f"no graph stored for project {project_id!r}")
+            return dict(row.graph)
+
+    def snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        with self._session() as s:
+            row = s.get(SnapshotRow, snapshot_id)
+            if row is None:
+                raise NotFoundError(f"no graph snapshot {snapshot_id!r}")
+            return dict(row.graph)
+
+    def project_ids(self) -> list[str]:
+        with self._session() as s:
+            return list(s.scalars(select(ProjectRow.id).order_by(ProjectRow.id)))
+
+    # runs
+    def create_run(
+        self,
+        run: RunInfo,
+        snapshot_id: str,
+        nodes: list[tuple[str, str, ServiceStatus]],
+        cycles: list[list[str]],
+        generations: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Create the run and its node rows; False when it exists already (a redelivery, or
+        the same run id enqueued twice at once: one upsert, so exactly one creates it).
+        `generations` gives nodes their generation id up front (nodes skipped as unchanged)."""
+        with self._session() as s:
+            inserted = s.execute(
+                insert_or_nothing(self.engine, RunRow)
+                .values(
+                    id=run.id,
+                    project_id=run.project_id,
+                    snapshot_id=snapshot_id,
+                    status=run.status,
+                    model=run.model,
+                    force=run.force,
+                    user_id=run.user_id,
+                    batch_id=run.batch_id,
+                    cycles=cycles,
+                    created_at=run.created_at,
+                )
+                .returning(RunRow.id)
+            )
+            if inserted.scalar_one_or_none() is None:
+                return False
+            for node_id, name, status in nodes:
+                s.add(
+                    RunNodeRow(
+                        run_id=run.id,
+                        node_id=node_id,
+                        service_name=name,
+                        status=status.value,
+                        generation_id=(generations or {}).get(node_id),
+                        updated_at=run.created_at,
+                    )
+                )
+        return True
+
+    def set_node(
+        self,
+        run_id: str,
+        node_id: str,
+        status: ServiceStatus,
+        now: datetime,
+        *,
+        streamed_tokens: int | None = None,
+        generation_id: str | None = None,
+        error: str | None = None,
+        error_code: str | None = None,
+        error_status: int | None = None,
+    ) -> None:
+        with self._session() as s:
+            row = s.get(RunNodeRow, (run_id, node_id))
+            if row is None:
+                raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
+            run = s.get(RunRow, run_id)
+            if run is not None and run.status == RunStatus.CANCELLED.value:
+                return  # a cancelled run keeps the state it was closed with
+            row.status, row.updated_at = status.value, now
+            if streamed_tokens is not None:
+                row.streamed_tokens = streamed_tokens
+            if generation_id is not None:
+                row.generation_id = generation_id
+            if error is not None or status is not ServiceStatus.FAILED:
+                row.error, row.error_code, row.error_status = error, error_code, error_status
+
+    def set_streamed(self, run_id: str, node_id: str, tokens: int, now: datetime) -> None:
+        with self._session() as s:
+            row = s.get(RunNodeRow, (run_id, node_id))
+            if row is not None:
+                row.streamed_tokens, row.updated_at = tokens, now
+
+    def finish_run(self, run_id: str, status: str, now: datetime, error: str | None = None) -> None:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run {run_id!r}")
+            row.status, row.finished_at, row.error = status, now, error
+
+    def set_breaking_changes(self, run_id: str, changes: list[BreakingChange]) -> None:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run {run_id!r}")
+            row.breaking_changes = [c.wire() for c in changes]
+
+    def breaking_changes(self, run_id: str) -> list[BreakingChange] | None:
+        """The run's breaking-change report; None while it is not computed."""
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run {run_id!r}")
+            stored = row.breaking_changes
+        return None if stored is None else [BreakingChange.model_validate(c) for c in stored]
+
+    def run_info(self, run_id: str) -> RunInfo:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run {run_id!r}")
+            project = s.get(ProjectRow, row.project_id)
+            return RunInfo(
+                id=row.id,
+                project_id=row.project_id,
+                project_name=project.name if project else row.project_id,
+                status=row.status,
+                model=row.model,
+                force=row.force,
+                user_id=row.user_id,
+                batch_id=row.batch_id,
+                created_at=row.created_at,
+                finished_at=row.finished_at,
+            )
+
+    def run_snapshot_id(self, run_id: str) -> str:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise NotFoundError(f"no run {run_id!r}")
+            return row.snapshot_id
+
+    def run_cycles(self, run_id: str) -> list[list[str]]:
+        with self._session() as s:
+            row = s.get(RunRow, run_id)
+            return list(row.cycles) if row else []
+
+    def run_nodes(self, run_id: str) -> list[RunNode]:
+        with self._session() as s:
+            rows = s.scalars(
+                select(RunNodeRow)
+                .where(RunNodeRow.run_id == run_id)
+                .order_by(RunNodeRow.service_name)
+            )
+            return [_run_node(r) for r in rows]
+
+    def run_node(self, run_id: str, node_id: str) -> RunNode:
+        with self._session() as s:
+            row = s.get(RunNodeRow, (run_id, node_id))
+            if row is None:
+                raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
+            return _run_node(row)
+
+    def runs_of_batch(self, batch_id: str) -> list[RunInfo]:
+        with self._session() as s:
+            ids = list(s.scalars(select(RunRow.id).where(RunRow.batch_id == batch_id)))
+        return [self.run_info(i) for i in ids]
+
+
+def _run_node(row: RunNodeRow) -> RunNode:
+    return RunNode(
+        node_id=row.node_id,
+        service_name=row.service_name,
+        status=ServiceStatus(row.status),
+        streamed_tokens=row.streamed_tokens,
+        generation_id=row.generation_id,
+        error=row.error,
+        error_code=row.error_code,
+        error_status=row.error_status,
+        updated_at=aware(row.updated_at),
+    )

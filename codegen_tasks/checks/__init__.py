@@ -1,0 +1,1 @@
+"""Checks of generated code: static (structural, TypeScript), contracts, runtime."""

@@ -1,0 +1,262 @@
+"""The runtime check of one bundle: build it, boot it in a sandbox beside the probe, judge.
+
+I/O edge: a scratch copy, tsc (emit only; the typescript level already type-checked), the
+throwaway databases and the sandbox. Everything it decides is in `plan` and `judge`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import socket
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from codegen_tasks.checks.runtime.databases import SOCKET_INSIDE, PostgresThrowaways
+from codegen_tasks.checks.runtime.judge import judge
+from codegen_tasks.checks.runtime.plan import ProbePlan, build_plan, health_only
+from codegen_tasks.checks.runtime.report import RuntimeReport, Transcript
+from codegen_tasks.checks.runtime.sandbox import Job, Limits, Sandbox, make_sandbox
+from codegen_tasks.checks.runtime.scratch import ENTRY, build_scratch
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import Contract, Finding, ValidationLevel
+from codegen_tasks.domain.spec import SQL_DATABASE_TYPES, ServiceSpec
+from codegen_tasks.errors import CheckDatabaseError, SandboxError, ToolchainError
+from codegen_tasks.generation.scaffold.naming import database_url_env
+from codegen_tasks.settings import Settings
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    boot_timeout_s: float = 20.0
+    call_timeout_s: float = 5.0
+    limits: Limits = field(default_factory=lambda: Limits(wall_s=90.0, cpu_s=60, memory_mb=1024))
+    allow_unsandboxed: bool = False
+    concurrency: int = 2  # sandboxes running at once in this process
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RuntimeConfig:
+        return cls(
+            boot_timeout_s=settings.runtime_boot_timeout_s,
+            call_timeout_s=settings.runtime_call_timeout_s,
+            limits=Limits(
+                wall_s=settings.runtime_timeout_s,
+                cpu_s=settings.runtime_cpu_s,
+                memory_mb=settings.runtime_memory_mb,
+            ),
+            allow_unsandboxed=settings.runtime_allow_unsandboxed,
+            concurrency=settings.runtime_concurrency,
+        )
+
+
+def _warning(message: str) -> Finding:
+    return Finding(level=ValidationLevel.RUNTIME, message=message)
+
+
+def skipped(reason: str) -> RuntimeReport:
+    return RuntimeReport(skipped=reason, warnings=[_warning(f"runtime check skipped: {reason}")])
+
+
+class RuntimeChecker:
+    def __init__(
+        self,
+        toolchain: Toolchain,
+        config: RuntimeConfig | None = None,
+        *,
+        databases: PostgresThrowaways | None = None,
+        work_root: Path | None = None,
+    ) -> None:
+        self.toolchain = toolchain
+        self.config = config or RuntimeConfig()
+        self.databases = databases
+        self.work_root = work_root
+        self._slots = threading.BoundedSemaphore(self.config.concurrency)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RuntimeChecker:
+        url = settings.check_database_url
+        return cls(
+            Toolchain(settings.toolchain_dir),
+            RuntimeConfig.from_settings(settings),
+            databases=PostgresThrowaways(url) if url else None,
+            work_root=settings.effective_scratch_dir,
+        )
+
+    def check(
+        self,
+        spec: ServiceSpec,
+        files: list[GeneratedFile],
+        contracts: list[Contract],
+        javascript: Mapping[str, str] | None = None,
+    ) -> RuntimeReport:
+        """Run the bundle: `javascript` is the build level's output (`src/main.js` → text);
+        without it the bundle is compiled here (emit only)."""
+        sandbox = make_sandbox(self.config.allow_unsandboxed)
+        if isinstance(sandbox, str):
+            return skipped(sandbox)
+        try:
+            self.toolchain.ensure()
+        except ToolchainError as exc:
+            return skipped(exc.message)
+        plan = build_plan(spec, files, contracts)
+        with tempfile.TemporaryDirectory(prefix="codegen-run-", dir=self.work_root) as tmp:
+            scratch = Path(tmp)
+            if not javascript:  # not from the build level: compiled here, the same way
+                javascript = (
+                    TypeScriptChecker(self.toolchain, work_root=self.work_root)
+                    .check(files)
+                    .javascript
+                )
+            problem = build_scratch(scratch, files, self.toolchain, javascript)
+            if problem is not None:
+                failed = Finding(level=ValidationLevel.HEALTH_CHECK, message=problem)
+                return RuntimeReport(health=[failed])
+            try:
+                return self._run(sandbox, scratch, spec, files, plan)
+            except SandboxError as exc:
+                return skipped(exc.message)
+
+    def _run(
+        self,
+        sandbox: Sandbox,
+        scratch: Path,
+        spec: ServiceSpec,
+        files: list[GeneratedFile],
+        plan: ProbePlan,
+    ) -> RuntimeReport:
+        if not sandbox.isolated:
+            plan = plan.model_copy(update=_free_ports(plan))
+        env = {"NODE_ENV": "production", "NO_COLOR": "1", "PORT": str(plan.tcp_port)}
+        if plan.http_port is not None:
+            env["HTTP_PORT"] = str(plan.http_port)
+        warnings: list[Finding] = []
+        problems: list[Finding] = []
+        with contextlib.ExitStack() as stack:
+            sockets = self._databases(stack, sandbox, spec, files, env, warnings, problems)
+            if warnings:  # only unexercised databases warn here: their handlers cannot answer
+                plan = health_only(plan)
+                warnings.append(_warning(HANDLERS_UNEXERCISED))
+            self._write_probe(scratch, sandbox, plan, env)
+            nonce = secrets.token_hex(16)
+            limits = self.config.limits
+            job = Job(
+                scratch, self.toolchain.node_modules, limits, stdin=nonce.encode(), sockets=sockets
+            )
+            with self._slots:  # however many validations run, boots stay bounded
+                outcome = sandbox.run(job)
+        transcript = _transcript(nonce, outcome.stdout, outcome.stderr)
+        report = judge(
+            plan,
+            transcript,
+            boot_timeout_s=self.config.boot_timeout_s,
+            call_timeout_s=self.config.call_timeout_s,
+            seconds=outcome.seconds,
+        )
+        runtime = [*problems, *report.runtime]
+        if outcome.timed_out:
+            limit = self.config.limits.wall_s
+            text = f"the check passed its wall-clock limit of {limit:g}s; every process was killed"
+            runtime.append(Finding(level=ValidationLevel.RUNTIME, message=text))
+        if not sandbox.isolated:
+            warnings.append(_warning("runtime check ran UNSANDBOXED (operator setting)"))
+        return report.model_copy(
+            update={"runtime": runtime, "warnings": [*report.warnings, *warnings]}
+        )
+
+    def _databases(
+        self,
+        stack: contextlib.ExitStack,
+        sandbox: Sandbox,
+        spec: ServiceSpec,
+        files: list[GeneratedFile],
+        env: dict[str, str],
+        warnings: list[Finding],
+        problems: list[Finding],
+    ) -> dict[str, Path]:
+        """A throwaway database per SQL dependency (env set, migrations applied)."""
+        sockets: dict[str, Path] = {}
+        for dep in spec.dependencies:
+            if dep.kind != "database":
+                continue
+            kind = (dep.database_type or "unknown").lower()
+            what = _unexercised(kind, self.databases is not None)
+            if what is not None or self.databases is None:
+                warnings.append(_warning(f"database {dep.name} ({kind}) not exercised: {what}"))
+                continue
+            try:
+                made = stack.enter_context(self.databases.database())
+                self.databases.migrate(made, files)
+            except CheckDatabaseError as exc:
+                where = exc.data.get("file")
+                problems.append(
+                    Finding(
+                        level=ValidationLevel.RUNTIME,
+                        message=f"database {dep.name}: {exc.message}",
+                        file=where if isinstance(where, str) else None,
+                    )
+                )
+                continue
+            sockets[SOCKET_INSIDE] = made.socket_dir
+            inside = sandbox.socket_dir(SOCKET_INSIDE, made.socket_dir)
+            env[database_url_env(dep.name)] = made.url(inside)
+        return sockets
+
+    def _write_probe(
+        self, scratch: Path, sandbox: Sandbox, plan: ProbePlan, env: dict[str, str]
+    ) -> None:
+        probe = scratch / "probe"
+        probe.mkdir()
+        source = resources.files("codegen_tasks.checks.runtime").joinpath("probe.js")
+        (probe / "probe.js").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        document = {
+            **plan.wire(),
+            "appDir": sandbox.app_dir(scratch),
+            "command": [ENTRY],
+            "env": {**env, "PATH": "/usr/local/bin:/usr/bin:/bin"},
+            "bootTimeoutMs": int(self.config.boot_timeout_s * 1000),
+            "callTimeoutMs": int(self.config.call_timeout_s * 1000),
+        }
+        (probe / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+HANDLERS_UNEXERCISED = (
+    "handlers and round trips not exercised (boot and health only): "
+    "a database dependency has no throwaway database"
+)
+
+
+def _unexercised(kind: str, configured: bool) -> str | None:
+    """Why a database dependency gets no throwaway database (None: it gets one)."""
+    if kind not in SQL_DATABASE_TYPES:
+        return "not a SQL database; no check server for it is configurable yet"
+    if kind != "postgresql":
+        return "throwaway databases are PostgreSQL only"
+    return None if configured else "CODEGEN_CHECK_DATABASE_URL is unset"
+
+
+def _transcript(nonce: str, stdout: str, stderr: str) -> Transcript:
+    """The probe's line (the one its nonce prefixes), or a probe error."""
+    ours = [line for line in stdout.splitlines() if line.startswith(f"{nonce} ")]
+    try:
+        return Transcript.model_validate(json.loads(ours[-1].removeprefix(f"{nonce} ")))
+    except (IndexError, ValueError):
+        tail = (stderr or stdout).strip()[-800:] or "no output"
+        return Transcript(probe_error=f"the probe printed no transcript: {tail}")
+
+
+def _free_ports(plan: ProbePlan) -> dict[str, int | None]:
+    """Unsandboxed runs share the host's network: ports the OS says are free."""
+
+    def free() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+            return port
+
+    return {"tcp_port": free(), "http_port": free() if plan.http_port is not None else None}

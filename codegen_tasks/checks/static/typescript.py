@@ -1,0 +1,278 @@
+"""The typescript and build levels: the real tsc, the bundle's own sanitised tsconfig, the
+platform's real typings.
+
+typescript = every diagnostic under the bundle's own options (what `nest build` sees);
+our strict policy is one more finding when the bundle's options are looser: the same code
+compiled again in strict mode, a warning unless the operator makes it an error. build =
+what is its own: a source that produced no JavaScript, or one finding that refers to the
+typescript errors that fail `tsc` (they are not repeated). Changes the sanitiser made are a
+warning. `check_many` compiles bundles that share options as one program (a folder each);
+bundles that could share scope (scripts, `declare global`, ambient modules, imports out of
+their folder) or carry `paths` run alone; and as tsc skips type checking of a whole program
+once any file has a syntax error, bundles a failing run left clean are compiled again
+without the others. So each bundle gets the verdict `check` would give it.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codegen_tasks.checks.contracts.imports import declares_globals, imports
+from codegen_tasks.checks.contracts.syntax import parse_source
+from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources, compile_extra
+from codegen_tasks.checks.static.toolchain import Toolchain
+from codegen_tasks.checks.static.tsc import (
+    Compiled,
+    Unit,
+    bundle_findings,
+    emitted,
+    finding,
+    link_typings,
+    missing_output,
+    parse_diagnostics,
+    run_tsc,
+    write_bundle,
+    write_config,
+)
+from codegen_tasks.checks.static.tsconfig import SanitisedConfig, sanitise
+from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.domain.results import Finding, ValidationLevel
+from codegen_tasks.errors import ToolchainError
+from codegen_tasks.settings import Settings
+
+DEFAULT_TIMEOUT_S = 120.0
+_SEMANTIC_RE = re.compile(r"TS[27]\d{3}:")  # type-checker codes; parse errors are TS1xxx etc.
+_MODULE_NOT_FOUND = re.compile(r"TS(?:2307|2792|2882):")
+
+__all__ = [
+    "BundleChecker",
+    "ExtraReport",
+    "ExtraSources",
+    "TypeScriptChecker",
+    "TypeScriptReport",
+    "parse_diagnostics",
+]
+
+
+class TypeScriptReport(BaseModel):
+    """Findings of the typescript and build levels; `skipped` says why they were not run.
+    `tsc_errors` counts the compiler's errors under the bundle's own options (what fails
+    `tsc`, so the build); `emit` holds the build's own findings (sources left without JS)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    typescript: list[Finding] = Field(default_factory=list)
+    emit: list[Finding] = Field(default_factory=list)
+    tsc_errors: int = 0
+    warnings: list[Finding] = Field(default_factory=list)
+    skipped: str | None = None
+    # the emitted JavaScript (`src/main.js` → text): what the runtime check runs
+    javascript: dict[str, str] = Field(default_factory=dict, repr=False)
+
+    @property
+    def build(self) -> list[Finding]:
+        """The build level: one finding that refers to what fails tsc, and emit failures."""
+        if not self.tsc_errors:
+            return list(self.emit)
+        where = "typescript" if self.typescript else "structural"
+        message = f"not built: tsc fails on {self.tsc_errors} error(s), listed under {where}"
+        return [finding(message, None, 0, ValidationLevel.BUILD), *self.emit]
+
+    @property
+    def typescript_passed(self) -> bool | None:
+        return None if self.skipped else not self.typescript
+
+    @property
+    def build_passed(self) -> bool | None:
+        return None if self.skipped else not self.build
+
+    def without_echoes(self, reported: list[Finding]) -> TypeScriptReport:
+        """Without "cannot find module" diagnostics at imports another level reported."""
+        places = {(f.file, f.line) for f in reported}
+        kept = [
+            f
+            for f in self.typescript
+            if not (_MODULE_NOT_FOUND.match(f.message) and (f.file, f.line) in places)
+        ]
+        return self.model_copy(update={"typescript": kept})
+
+
+def _is_leaky(unit: Unit) -> bool:
+    """Could this bundle share scope with others (globals, or imports out of its folder)?"""
+    for file in unit.files:
+        if file.path not in unit.sources() and not file.path.endswith(".d.ts"):
+            continue
+        source = parse_source(file.path, file.content)
+        if declares_globals(source):
+            return True
+        for item in imports(source):
+            joined = posixpath.join(posixpath.dirname(file.path), item.specifier)
+            if item.is_relative and posixpath.normpath(joined).startswith(".."):
+                return True
+    return False
+
+
+def _group_key(key: str, unit: Unit) -> str:
+    if "paths" in unit.options or _is_leaky(unit):
+        return f"alone:{key}"
+    return json.dumps(unit.options, sort_keys=True, default=str)
+
+
+class BundleChecker(Protocol):
+    """The typescript and build levels of one bundle, or of several in one compiler run."""
+
+    def check(self, files: list[GeneratedFile]) -> TypeScriptReport: ...
+
+    def check_many(
+        self, bundles: dict[str, list[GeneratedFile]]
+    ) -> dict[str, TypeScriptReport]: ...
+
+    def check_batch(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]: ...
+
+
+class TypeScriptChecker:
+    def __init__(
+        self,
+        toolchain: Toolchain,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        work_root: Path | None = None,
+        strict_is_error: bool = False,
+    ) -> None:
+        self.toolchain = toolchain
+        self.timeout_s = timeout_s
+        self.work_root = work_root
+        self.strict_is_error = strict_is_error
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TypeScriptChecker:
+        return cls(
+            Toolchain.from_settings(settings),
+            work_root=settings.effective_scratch_dir,
+            strict_is_error=settings.strict_typescript,
+        )
+
+    def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
+        return self.check_many({"bundle": files})["bundle"]
+
+    def check_many(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
+        """Validate several bundles with as few compiler runs as isolation allows."""
+        try:
+            command = self.toolchain.tsc_command()
+        except ToolchainError as exc:
+            return {key: TypeScriptReport(skipped=exc.message) for key in bundles}
+        platform = set(self.toolchain.platform.versions)
+        configs = {
+            k: sanitise({f.path: f.content for f in v}, platform) for k, v in bundles.items()
+        }
+        own = self._verdicts(
+            command, {k: Unit(bundles[k], configs[k], configs[k].options) for k in bundles}
+        )
+        loose = [k for k in bundles if not configs[k].is_strict and not own[k].errors]
+        policy = self._verdicts(
+            command, {k: Unit(bundles[k], configs[k], configs[k].strict_options()) for k in loose}
+        )
+        return {k: self._report(configs[k], own[k], policy.get(k)) for k in bundles}
+
+    def check_batch(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
+        """`check_many`, and the `extra` sources compiled beside the bundles (see `extra`)."""
+        reports = self.check_many(bundles)
+        if extra is None or not bundles:
+            return reports, ExtraReport()
+        try:
+            command = self.toolchain.tsc_command()
+        except ToolchainError as exc:
+            return reports, ExtraReport(skipped=exc.message)
+        found = compile_extra(
+            command,
+            self.toolchain.node_modules,
+            bundles,
+            extra,
+            timeout_s=self.timeout_s,
+            work_root=self.work_root,
+        )
+        return reports, found
+
+    def _verdicts(self, command: list[str], units: dict[str, Unit]) -> dict[str, Compiled]:
+        groups: dict[str, dict[str, Unit]] = {}
+        for key, unit in units.items():
+            groups.setdefault(_group_key(key, unit), {})[key] = unit
+        verdicts: dict[str, Compiled] = {}
+        for group in groups.values():
+            found, unsure = self._compile(command, group)
+            verdicts.update(found)
+            if unsure and len(group) > 1:
+                # tsc skips type checking of the whole program when any file has a syntax
+                # error, so bundles such a run left clean are checked again without the others.
+                verdicts.update(self._compile(command, {k: group[k] for k in unsure})[0])
+        return verdicts
+
+    def _compile(
+        self, command: list[str], units: dict[str, Unit]
+    ) -> tuple[dict[str, Compiled], set[str]]:
+        """One tsc run: the verdicts, and the clean bundles a syntax error elsewhere may hide."""
+        with tempfile.TemporaryDirectory(prefix="codegen-tsc-", dir=self.work_root) as tmp:
+            work = Path(tmp) / "work"
+            folders = {key: f"b{i}" for i, key in enumerate(units)}
+            pre = {key: write_bundle(work / folders[key], units[key]) for key in units}
+            link_typings(work, self.toolchain.node_modules)
+            compiled = {folders[k]: u for k, u in units.items() if u.sources()}
+            if not compiled:
+                return {k: Compiled(pre[k]) for k in units}, set()
+            write_config(work, compiled)
+            ran = run_tsc(command, work, self.timeout_s)
+            if isinstance(ran, Finding):
+                return {k: Compiled([*pre[k], ran]) for k in units}, set()
+            diagnostics = parse_diagnostics(ran)
+            out = Path(tmp) / "out"
+            verdicts = {
+                key: Compiled(
+                    pre[key],
+                    bundle_findings(diagnostics, folders[key]),
+                    missing_output(out / folders[key], unit),
+                    emitted(out / folders[key]),
+                )
+                for key, unit in units.items()
+            }
+            if all(_SEMANTIC_RE.match(text) for _, _, text in diagnostics):
+                return verdicts, set()
+            return verdicts, {key for key in units if not verdicts[key].diagnostics}
+
+    def _report(
+        self, config: SanitisedConfig, own: Compiled, policy: Compiled | None
+    ) -> TypeScriptReport:
+        errors, warnings = own.errors, []
+        if config.changes:
+            changes = "; ".join(config.changes)
+            warnings.append(finding(f"{config.source} sanitised for validation: {changes}", None))
+        if policy is not None and policy.diagnostics:
+            strict = _strict_finding(config, policy.diagnostics)
+            (errors if self.strict_is_error else warnings).append(strict)
+        return TypeScriptReport(
+            typescript=errors,
+            emit=own.missing,
+            tsc_errors=len(own.errors),
+            warnings=warnings,
+            javascript=own.javascript,
+        )
+
+
+def _strict_finding(config: SanitisedConfig, diagnostics: list[Finding]) -> Finding:
+    first = diagnostics[0]
+    where = f"{first.file}:{first.line}: " if first.file else ""
+    message = (
+        f"strict mode (our policy; {config.source} does not enable it) finds "
+        f"{len(diagnostics)} error(s); first: {where}{first.message}"
+    )
+    return finding(message, first.file, first.line)

@@ -1,0 +1,1 @@
+"""The small interfaces the pipeline depends on (LLM, cache, object store)."""
