@@ -81,7 +81,7 @@ class LLMConfigError(LLMError):
         return cls(
             f"OPENROUTER_API_KEY is not set ({wanted} an OpenRouter key): export it or add it"
             " to .env (see .env.example); without a key, leave out --model to generate with"
-            " the built-in offline generator builtin/scaffold",
+            " the built-in offline generator",
             model=model,
         )
 

@@ -12,7 +12,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from codegen_tasks.domain.modes import GenerationMode
 from codegen_tasks.errors import SettingsError
 
-BUILTIN_MODEL = "builtin/scaffold"
 STATE_DIR = ".codegen"
 
 
@@ -79,7 +78,6 @@ class Settings(BaseSettings):
         default=GenerationMode.FULL, alias="CODEGEN_GENERATION_MODE"
     )
     feedback_attempts: int = Field(default=1, alias="CODEGEN_FEEDBACK_ATTEMPTS")
-    ai_review: bool = Field(default=False, alias="CODEGEN_AI_REVIEW")
     max_retries: int = Field(default=5, alias="CODEGEN_MAX_RETRIES")
     retry_backoff_s: float = Field(default=2.0, gt=0, alias="CODEGEN_RETRY_BACKOFF_S")
     retry_backoff_max_s: float = Field(default=120, gt=0, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
@@ -164,10 +162,6 @@ class Settings(BaseSettings):
             return self.scratch_dir
         shm = Path("/dev/shm")
         return shm if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
-
-    def default_model(self) -> str:
-        """The model used when a request names none: the built-in one without a key."""
-        return self.openrouter_default_model if self.has_llm_key else BUILTIN_MODEL
 
 
 @lru_cache(maxsize=1)

@@ -27,5 +27,5 @@ def run_project(
             assert exc.retryable, exc
             record_failure(deps, job, exc)
         validate_in_run(deps, run_id, job.node_id, ai_review=ai_review)
-        discover_in_run(deps, run_id, job.node_id, ai_describe=ai_review)
+        discover_in_run(deps, run_id, job.node_id, ai_review=ai_review)
     return close_run(deps, run_id)

@@ -16,12 +16,12 @@ from codegen_tasks.api.payloads import (
     ValidatePayload,
 )
 from codegen_tasks.api.results import BatchRun, RegenerateProjectsResult
-from codegen_tasks.domain.modes import resolve_mode
 from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.export.bundles import merge_bundles
 from codegen_tasks.pipeline import batch, latest
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
-from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure
+from codegen_tasks.pipeline.generate import generate_node, record_failure
+from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.progress import progress_listener
 from codegen_tasks.pipeline.project import close_run, run_result, start_run, unfinished_jobs
 from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
@@ -83,16 +83,7 @@ def generate_service(self: Task, payload: JSON) -> JSON:
     request = payload_of(self, GenerateServicePayload, payload)
     if request.run_id is None:
         return _generate_single(self, request)
-    job = NodeJob(
-        project_id=request.project_id,
-        node_id=request.node_id,
-        run_id=request.run_id,
-        model=request.ai_model or deps().settings.default_model(),
-        force=request.force_regenerate,
-        stream=request.stream,
-        user_id=request.metadata.user_id,
-        mode=resolve_mode(request.mode, request.multi_step, deps().settings.generation_mode),
-    )
+    job = NodeJob.of(request, request.run_id, deps().settings)
     with progress_listener(progress_reporter(self)):
         record = run_with_retries(
             self, lambda: generate_node(deps(), job), lambda exc: record_failure(deps(), job, exc)
@@ -168,9 +159,7 @@ def discover_contracts(self: Task, payload: JSON) -> JSON:
         run_id = request.run_id
         found = run_with_retries(
             self,
-            lambda: discover_in_run(
-                deps(), run_id, request.node_id, ai_describe=request.ai_describe
-            ),
+            lambda: discover_in_run(deps(), run_id, request.node_id, ai_review=request.ai_review),
         )
         return {"contracts": [c.wire() for c in found]}
     contracts = run_with_retries(

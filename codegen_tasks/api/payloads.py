@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from codegen_tasks.api.payload_rules import ModelName, RunId, SafeId, UserId
 from codegen_tasks.domain.modes import GenerationMode
@@ -55,7 +55,9 @@ class ContractsPayload(Message):
     project_id: SafeId
     node_id: SafeId
     run_id: RunId | None = None
-    ai_describe: bool = False
+    # AI descriptions of the contracts: the same `aiReview` as the other steps; `aiDescribe`,
+    # its older name, is still accepted from backends that send it
+    ai_review: bool = Field(default=False, validation_alias=AliasChoices("aiReview", "aiDescribe"))
 
 
 class RegenerateProjectsPayload(Message):

@@ -14,7 +14,6 @@ from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.domain.wire import Message
 from codegen_tasks.generation.prompts import generation_messages
 from codegen_tasks.ports.llm import ModelInfo
-from codegen_tasks.settings import BUILTIN_MODEL
 
 CHARS_PER_TOKEN = 4
 DEFAULT_COMPLETION_TOKENS = 8000
@@ -65,7 +64,7 @@ def estimate_project(
     """Tokens and USD per code node; `unchanged` nodes would be skipped (no call).
     `completion` is (average completion tokens per service or None, its source)."""
     info, price_source = price
-    builtin = model == BUILTIN_MODEL
+    builtin = price_source == "builtin"  # the built-in generator's price: no call at all
     per_service, completion_source = completion
     if builtin:
         completion_source = "builtin"

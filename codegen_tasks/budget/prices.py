@@ -3,8 +3,8 @@ model list cannot be had (no key, offline), and the lookup the estimate uses."""
 
 from __future__ import annotations
 
+from codegen_tasks.generation.scaffold import BUILTIN_MODEL
 from codegen_tasks.ports.llm import ModelInfo
-from codegen_tasks.settings import BUILTIN_MODEL
 
 # id -> (name, USD per 1M prompt tokens, USD per 1M completion tokens, context length)
 MODEL_CATALOG: dict[str, tuple[str, float, float, int]] = {
@@ -40,10 +40,9 @@ def catalog_models() -> list[ModelInfo]:
 
 def price_of(model: str, listed: list[ModelInfo] | None = None) -> tuple[ModelInfo | None, str]:
     """The model's prices and where they came from: `provider` (its model list), `table`
-    (the fallback), `builtin` (free) or `unknown` (None)."""
-    if model == BUILTIN_MODEL:
-        return FREE, "builtin"
-    for source, models in (("provider", listed or []), ("table", catalog_models())):
+    (the fallback), `builtin` (the built-in generator's: free) or `unknown` (None)."""
+    sources = (("builtin", [FREE]), ("provider", listed or []), ("table", catalog_models()))
+    for source, models in sources:
         for info in models:
             if info.id == model and info.prompt_usd_per_mtok is not None:
                 return info, source

@@ -16,7 +16,8 @@ from codegen_tasks.api.schema import all_schemas
 from codegen_tasks.budget.prices import catalog_models
 from codegen_tasks.cli.common import JSON_OPTION, console, emit_json, errors_exit, stdout
 from codegen_tasks.errors import LLMError, PayloadError
-from codegen_tasks.settings import BUILTIN_MODEL, get_settings
+from codegen_tasks.generation.scaffold import BUILTIN_MODEL
+from codegen_tasks.settings import get_settings
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 

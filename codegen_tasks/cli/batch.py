@@ -43,7 +43,7 @@ def regenerate(
         None, "--batch", help="Resume this batch: finished runs are kept, the rest continued."
     ),
     model: str | None = typer.Option(None, "--model", "-m"),
-    force: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
+    force_regenerate: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
     concurrency: int = typer.Option(4, "--concurrency", "-k", min=1, help="Projects in flight."),
     timeout: float = typer.Option(6 * 3600.0, help="Seconds to wait for the batch."),
     as_json: bool = JSON_OPTION,
@@ -53,7 +53,10 @@ def regenerate(
         if not project and not all_projects:
             raise PayloadError("name --project ID (repeatable) or --all")
         request = RegenerateProjectsPayload(
-            project_ids=project or None, all=all_projects, ai_model=model, force_regenerate=force
+            project_ids=project or None,
+            all=all_projects,
+            ai_model=model,
+            force_regenerate=force_regenerate,
         )
         d = deps()
         batch_id = batch or new_batch_id()

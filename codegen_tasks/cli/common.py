@@ -19,10 +19,12 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from codegen_tasks.domain.modes import GenerationMode
 from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError, GraphError, LLMConfigError, NotFoundError
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.settings import BUILTIN_MODEL, Settings, get_settings
+from codegen_tasks.pipeline.generators import choose_generator
+from codegen_tasks.settings import Settings, get_settings
 
 # Not a terminal: never wrap at 80 columns (ids and paths stay whole in files and pipes).
 WIDE = 1000
@@ -88,9 +90,11 @@ def _fail(as_json: bool, exc: CodegenError, details: str) -> None:
     raise typer.Exit(2)
 
 
-def require_key(settings: Settings, model: str | None) -> None:
-    """A model other than the built-in one needs a key: refused before any run is recorded."""
-    if model is not None and model != BUILTIN_MODEL and not settings.has_llm_key:
+def require_key(settings: Settings, model: str | None, mode: GenerationMode) -> None:
+    """A generator that asks a model needs a key: refused before any run is recorded."""
+    if model is None or settings.has_llm_key:
+        return
+    if choose_generator(model, mode).calls_model:
         raise LLMConfigError.missing_key(model)
 
 

@@ -8,10 +8,12 @@ from codegen_tasks.adapters.history.repository import History
 from codegen_tasks.budget.estimate import Estimate, estimate_project
 from codegen_tasks.cli.common import console, emit_json
 from codegen_tasks.domain.graph import ProjectGraph
+from codegen_tasks.domain.modes import GenerationMode
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generate import inputs_hash
-from codegen_tasks.pipeline.pricing import model_price
+from codegen_tasks.pipeline.generators import Generator, choose_generator, requested_model
+from codegen_tasks.pipeline.pricing import generator_price
+from codegen_tasks.pipeline.unchanged import unchanged
 
 
 def completion_average(history: History, model: str) -> tuple[int | None, str]:
@@ -23,26 +25,33 @@ def completion_average(history: History, model: str) -> tuple[int | None, str]:
     return None, "default"
 
 
-def unchanged_nodes(d: Deps, project: ProjectGraph, model: str) -> frozenset[str]:
+def unchanged_nodes(d: Deps, project: ProjectGraph, generator: Generator) -> frozenset[str]:
     """Nodes a run would skip: same inputs as their last successful generation."""
     out = set()
     for node in project.graph.code_nodes():
-        last = d.history.latest_generation(project.project.id, node.id, succeeded=True)
         spec = build_service_spec(project.graph, node.id, project.project.name)
-        ihash = inputs_hash(spec, model, d.settings.generation_mode)
-        if last is not None and last.inputs_hash == ihash:
+        if unchanged(d, project.project.id, spec, generator) is not None:
             out.add(node.id)
     return frozenset(out)
 
 
-def estimate_run(d: Deps, project: ProjectGraph, model: str | None, force: bool) -> Estimate:
-    chosen = model or d.settings.default_model()
+def estimate_run(
+    d: Deps,
+    project: ProjectGraph,
+    model: str | None,
+    force_regenerate: bool,
+    mode: GenerationMode | None = None,
+) -> Estimate:
+    """What the run `generate` would start costs: the same generator, the same skips."""
+    generator = choose_generator(
+        requested_model(model, d.settings), mode or d.settings.generation_mode
+    )
     return estimate_project(
         project,
-        chosen,
-        model_price(d, chosen),
-        completion_average(d.history, chosen),
-        frozenset() if force else unchanged_nodes(d, project, chosen),
+        generator.model,
+        generator_price(d, generator),
+        completion_average(d.history, generator.model),
+        frozenset() if force_regenerate else unchanged_nodes(d, project, generator),
     )
 
 

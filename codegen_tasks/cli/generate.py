@@ -26,7 +26,7 @@ from codegen_tasks.cli.common import (
 from codegen_tasks.cli.display import RunProgress, breaking_table, run_table
 from codegen_tasks.cli.estimate import estimate_run, show_estimate
 from codegen_tasks.domain.graph import parse_graph
-from codegen_tasks.domain.modes import GenerationMode
+from codegen_tasks.domain.modes import GenerationMode, resolve_mode
 from codegen_tasks.domain.results import RunResult, RunStatus
 from codegen_tasks.errors import CodegenError, NotFoundError, PayloadError
 from codegen_tasks.pipeline.context import Deps
@@ -205,7 +205,7 @@ def generate(
         help="Fetch the graph from the Graph Service (CODEGEN_GRAPH_SERVICE_URL).",
     ),
     model: str | None = typer.Option(None, "--model", "-m", help="OpenRouter model id."),
-    force: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
+    force_regenerate: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
     stream: bool = typer.Option(False, "--stream", help="Stream tokens and show them live."),
     mode: GenerationMode | None = typer.Option(
         None,
@@ -229,22 +229,24 @@ def generate(
     with errors_exit(as_json):
         raw = _graph_source(graph, project_id)
         project = parse_graph(raw, max_nodes=settings.max_graph_nodes)
+        chosen_mode = resolve_mode(mode, multi_step, settings.generation_mode)
         if estimate:
-            show_estimate(estimate_run(deps(create=True), project, model, force), as_json)
+            d = deps(create=True)
+            show_estimate(estimate_run(d, project, model, force_regenerate, chosen_mode), as_json)
             return
         payload = GenerateProjectPayload(
             metadata=Metadata(user_id=None),
             project_id=project.project.id,
             graph=raw,
             ai_model=model,
-            force_regenerate=force,
+            force_regenerate=force_regenerate,
             stream=stream,
             mode=mode,
             multi_step=multi_step,
             ai_review=ai_review,
             run_id=uuid.uuid4().hex,
         )
-        require_key(settings, model)
+        require_key(settings, model, chosen_mode)
         d = deps(create=True)
         result = follow(d, CodegenClient(settings), payload, show=not as_json, timeout=timeout)
     report(result, as_json)

@@ -38,7 +38,7 @@ class GenerationRecord(BaseModel):
     model: str
     answered_model: str | None = None
     prompt_version: str
-    prompt_hash: str | None = None
+    request_hash: str | None = None  # the LLM request that answered: joins llm_calls
     inputs_hash: str
     files: list[FileEntry] = Field(default_factory=list)
     bundle_uri: str | None = None
@@ -97,7 +97,7 @@ class RunInfo(BaseModel):
     project_name: str
     status: str
     model: str
-    force: bool
+    force_regenerate: bool
     user_id: str | None
     batch_id: str | None
     created_at: datetime

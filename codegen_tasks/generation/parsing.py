@@ -31,7 +31,7 @@ def _candidates(text: str) -> list[str]:
     return found
 
 
-def _decode_object(text: str) -> dict[str, Any] | None:
+def _decode_object(text: str, key: str | None) -> dict[str, Any] | None:
     decoder = json.JSONDecoder()
     start, tried = text.find("{"), 0
     while start != -1 and tried < MAX_OBJECT_STARTS:
@@ -40,14 +40,16 @@ def _decode_object(text: str) -> dict[str, Any] | None:
             value, _ = decoder.raw_decode(text, start)
         except BAD_JSON:
             value = None
-        if isinstance(value, dict) and "files" in value:
+        if isinstance(value, dict) and (key is None or key in value):
             return value
         start = text.find("{", start + 1)
     return None
 
 
-def extract_json(text: str) -> dict[str, Any]:
-    """The answer's `{"files": ...}` object, tolerating fences and prose around it."""
+def extract_json(text: str, key: str | None = "files") -> dict[str, Any]:
+    """The JSON object a model answered with, tolerating fences and prose around it: the
+    whole text or a fenced block when it is an object, else the first object in the prose
+    that has `key` (any object with key=None). The one extractor of every model answer."""
     if len(text) > MAX_ANSWER_CHARS:
         raise ResponseFormatError(f"the answer is {len(text)} characters; refusing to parse")
     for candidate in _candidates(text):
@@ -57,7 +59,7 @@ def extract_json(text: str) -> dict[str, Any]:
             continue
         if isinstance(value, dict):
             return value
-    decoded = _decode_object(text)
+    decoded = _decode_object(text, key)
     if decoded is None:
         raise ResponseFormatError("Failed to parse AI response format: no JSON object found")
     return decoded

@@ -25,6 +25,7 @@ from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.feedback import regenerate_with_errors
 from codegen_tasks.pipeline.generate import load_spec
+from codegen_tasks.pipeline.generators import generator_of
 from codegen_tasks.pipeline.review import describe_contracts, with_review
 from codegen_tasks.platform import Platform, load_platform, persistence_for
 
@@ -220,7 +221,7 @@ def validate_in_run(
         _record_validation(deps, run_id, generation, (result, contracts), f"validate:fix{attempt}")
     if ai_review:
         ctx = CallContext(run_id, generation.project_id, node_id, generation.user_id, "review")
-        result = with_review(deps, ctx, generation.model, spec.name, files, result)
+        result = with_review(deps, ctx, generator_of(generation), spec.name, files, result)
         _record_validation(deps, run_id, generation, (result, contracts), "validate:review")
     _settle(deps, run_id, node_id, result)
     return result
@@ -237,7 +238,7 @@ def _settle(deps: Deps, run_id: str, node_id: str, result: ValidationResult) -> 
 
 
 def discover_in_run(
-    deps: Deps, run_id: str, node_id: str, *, ai_describe: bool = False
+    deps: Deps, run_id: str, node_id: str, *, ai_review: bool = False
 ) -> list[Contract]:
     """The node's contracts, as validation discovered them (discovered here when validation
     stored none), AI descriptions added on request; the node succeeds if nothing failed."""
@@ -247,16 +248,16 @@ def discover_in_run(
             return []
         stored = deps.history.contracts_for(generation.id)
         done = status in (ServiceStatus.SKIPPED, ServiceStatus.SUCCEEDED)
-        if done or (stored and not ai_describe):
+        if done or (stored and not ai_review):
             if status is ServiceStatus.DISCOVERING:
                 _succeed(deps, run_id, generation)
             return stored
     files = read_bundle(deps.store, generation.bundle_uri)
     contracts = stored or discover_contracts(files).contracts
-    if ai_describe:
+    if ai_review:
         ctx = CallContext(run_id, generation.project_id, node_id, generation.user_id, "discover")
-        name = generation.service_name
-        contracts = describe_contracts(deps, ctx, generation.model, name, files, contracts)
+        generator, name = generator_of(generation), generation.service_name
+        contracts = describe_contracts(deps, ctx, generator, name, files, contracts)
     deps.history.record_contracts(
         ContractsRecord(generation_id=generation.id, node_id=node_id, contracts=contracts)
     )

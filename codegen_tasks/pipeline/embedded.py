@@ -28,7 +28,7 @@ from codegen_tasks.checks.static.batching import BatchingChecker
 from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generate import NodeJob
+from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.project import (
     RunPlan,
     cancel_run,

@@ -28,6 +28,7 @@ from codegen_tasks.generation.scaffold.naming import default_port
 from codegen_tasks.pipeline.ask import CallContext
 from codegen_tasks.pipeline.check import check_many, combine
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.generators import generator_of
 from codegen_tasks.pipeline.review import with_review
 from codegen_tasks.platform import load_platform
 
@@ -143,7 +144,7 @@ def validate_project(
         )
         if ai_review:
             ctx = CallContext(None, project_id, node.id, generation.user_id, "review")
-            result = with_review(deps, ctx, generation.model, node.name, files, result)
+            result = with_review(deps, ctx, generator_of(generation), node.name, files, result)
         _record(deps, generation, result)
         out.append({"nodeId": node.id, "serviceName": node.name, "validation": result.wire()})
     return out + missing

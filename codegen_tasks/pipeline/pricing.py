@@ -6,12 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from typing import TYPE_CHECKING
 
 from codegen_tasks.budget.prices import price_of
 from codegen_tasks.errors import LLMError
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.ports.llm import Completion, LLMClient, ModelInfo
-from codegen_tasks.settings import BUILTIN_MODEL
+
+if TYPE_CHECKING:
+    from codegen_tasks.pipeline.generators import Generator
 
 log = logging.getLogger("codegen_tasks.pipeline")
 
@@ -35,13 +38,18 @@ def provider_models(client: LLMClient) -> list[ModelInfo]:
 
 def model_price(deps: Deps, model: str) -> tuple[ModelInfo | None, str]:
     """The model's prices and their source (`provider`, `table`, `builtin` or `unknown`)."""
-    if model == BUILTIN_MODEL:
-        return price_of(model)
     try:
         client = deps.llm()
     except LLMError:  # no key: the table is all there is
         return price_of(model)
     return price_of(model, provider_models(client))
+
+
+def generator_price(deps: Deps, generator: Generator) -> tuple[ModelInfo | None, str]:
+    """What the generator's calls cost; one that asks no model fetches no price list."""
+    return (
+        model_price(deps, generator.model) if generator.calls_model else price_of(generator.model)
+    )
 
 
 def call_cost(deps: Deps, requested_model: str, completion: Completion) -> float:

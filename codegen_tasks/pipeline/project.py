@@ -8,7 +8,7 @@ from codegen_tasks.adapters.graph_source import fetch_graph
 from codegen_tasks.adapters.history.repository import RunNode
 from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.domain.graph import Node, ProjectGraph, parse_graph
-from codegen_tasks.domain.modes import GenerationMode, resolve_mode
+from codegen_tasks.domain.modes import resolve_mode
 from codegen_tasks.domain.records import RunInfo
 from codegen_tasks.domain.results import (
     RunResult,
@@ -22,8 +22,10 @@ from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.pipeline.breaking import report_breaking
 from codegen_tasks.pipeline.closing import close_abandoned
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generate import NodeJob, inputs_hash
+from codegen_tasks.pipeline.generators import Generator, choose_generator, requested_model
+from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.typed import typed_check_in_run
+from codegen_tasks.pipeline.unchanged import unchanged
 
 NOT_FINISHED = "the node's task chain ended before the node finished"
 CANCELLED = "cancelled before the node finished"
@@ -73,8 +75,9 @@ def start_run(
             )
         code_nodes = [n for n in code_nodes if n.id in payload.only_nodes]
     close_abandoned(deps, project.project.id, keep=run_id)
-    model = payload.ai_model or deps.settings.default_model()
+    model = requested_model(payload.ai_model, deps.settings)
     mode = resolve_mode(payload.mode, payload.multi_step, deps.settings.generation_mode)
+    generator = choose_generator(model, mode)
     graph_json = project.model_dump(mode="json", by_alias=True)
     snapshot_id = deps.history.save_snapshot(
         project.project.id, project.project.name, graph_json, deps.clock()
@@ -85,7 +88,7 @@ def start_run(
         project_name=project.project.name,
         status=RunStatus.RUNNING.value,
         model=model,
-        force=payload.force_regenerate,
+        force_regenerate=payload.force_regenerate,
         user_id=payload.metadata.user_id,
         batch_id=batch_id,
         created_at=deps.clock(),
@@ -94,26 +97,26 @@ def start_run(
     # Whole-project runs settle unchanged nodes here; a single node's run (only_nodes) goes
     # through generate_node, which skips it the same way.
     planned = not payload.force_regenerate and payload.only_nodes is None
-    unchanged = _unchanged(deps, project, code_nodes, model, mode) if planned else {}
+    skipped = _unchanged(deps, project, code_nodes, generator) if planned else {}
     created = deps.history.create_run(
         info,
         snapshot_id,
         [
-            (n.id, n.name, ServiceStatus.SKIPPED if n.id in unchanged else ServiceStatus.QUEUED)
+            (n.id, n.name, ServiceStatus.SKIPPED if n.id in skipped else ServiceStatus.QUEUED)
             for n in code_nodes
         ],
         project.graph.cycles(),
-        generations=unchanged,
+        generations=skipped,
     )
     if created:  # unchanged nodes are done at once: no task chain is dispatched for them
-        code_nodes = [n for n in code_nodes if n.id not in unchanged]
+        code_nodes = [n for n in code_nodes if n.id not in skipped]
     jobs = [
         NodeJob(
             project_id=project.project.id,
             node_id=n.id,
             run_id=run_id,
             model=model,
-            force=payload.force_regenerate,
+            force_regenerate=payload.force_regenerate,
             stream=payload.stream,
             user_id=payload.metadata.user_id,
             mode=mode,
@@ -126,16 +129,14 @@ def start_run(
 
 
 def _unchanged(
-    deps: Deps, project: ProjectGraph, nodes: list[Node], model: str, mode: GenerationMode
+    deps: Deps, project: ProjectGraph, nodes: list[Node], generator: Generator
 ) -> dict[str, str]:
     """Node id -> its last successful generation, for nodes whose inputs did not change."""
     found: dict[str, str] = {}
     for node in nodes:
-        last = deps.history.latest_generation(project.project.id, node.id, succeeded=True)
-        if last is None:
-            continue
         spec = build_service_spec(project.graph, node.id, project.project.name)
-        if last.inputs_hash == inputs_hash(spec, model, mode):
+        last = unchanged(deps, project.project.id, spec, generator)
+        if last is not None:
             found[node.id] = last.id
     return found
 

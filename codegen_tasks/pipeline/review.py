@@ -3,12 +3,12 @@ contract descriptions. Neither can turn a failed check into a pass or change a s
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Contract, Finding, ValidationLevel, ValidationResult
 from codegen_tasks.errors import CodegenError
+from codegen_tasks.generation.parsing import extract_json
 from codegen_tasks.generation.prompts import (
     PROMPT_VERSION,
     contract_discovery_messages,
@@ -16,8 +16,8 @@ from codegen_tasks.generation.prompts import (
 )
 from codegen_tasks.pipeline.ask import CallContext, ask
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.generators import Generator
 from codegen_tasks.ports.llm import ChatMessage, CompletionRequest
-from codegen_tasks.settings import BUILTIN_MODEL
 
 REVIEW_PREFIX = "AI review: "
 
@@ -31,13 +31,7 @@ def _ask_json(deps: Deps, ctx: CallContext, model: str, messages: list[ChatMessa
         prompt_version=PROMPT_VERSION,
     )
     answer = ask(deps, request, ctx)
-    return json.loads(_json_text(answer.completion.content))
-
-
-def _json_text(content: str) -> str:
-    """The answer's JSON object, tolerating fences and prose (any object, not just files)."""
-    start, end = content.find("{"), content.rfind("}")
-    return content[start : end + 1] if 0 <= start < end else content
+    return extract_json(answer.completion.content, key=None)
 
 
 def _level(value: object) -> ValidationLevel:
@@ -71,20 +65,20 @@ def review_findings(raw: Any) -> list[Finding]:
 def with_review(
     deps: Deps,
     ctx: CallContext,
-    model: str,
+    generator: Generator,
     service_name: str,
     files: list[GeneratedFile],
     result: ValidationResult,
 ) -> ValidationResult:
     """`result` plus the model's review as warnings; the pass/fail levels are untouched."""
-    if model == BUILTIN_MODEL:
+    if not generator.calls_model:
         note = Finding(
             level=ValidationLevel.STRUCTURAL,
             message=REVIEW_PREFIX + "skipped: the built-in generator has no model to review with",
         )
         return result.model_copy(update={"warnings": [*result.warnings, note]})
     try:
-        raw = _ask_json(deps, ctx, model, validation_messages(service_name, files))
+        raw = _ask_json(deps, ctx, generator.model, validation_messages(service_name, files))
     except (CodegenError, ValueError) as exc:
         message = exc.message if isinstance(exc, CodegenError) else str(exc)
         note = Finding(
@@ -113,16 +107,17 @@ def merge_descriptions(contracts: list[Contract], raw: Any) -> list[Contract]:
 def describe_contracts(
     deps: Deps,
     ctx: CallContext,
-    model: str,
+    generator: Generator,
     service_name: str,
     files: list[GeneratedFile],
     contracts: list[Contract],
 ) -> list[Contract]:
     """Contracts with AI descriptions added where discovery found none (best effort)."""
-    if model == BUILTIN_MODEL or all(c.description for c in contracts):
+    if not generator.calls_model or all(c.description for c in contracts):
         return contracts
+    messages = contract_discovery_messages(service_name, files)
     try:
-        raw = _ask_json(deps, ctx, model, contract_discovery_messages(service_name, files))
+        raw = _ask_json(deps, ctx, generator.model, messages)
     except (CodegenError, ValueError):
         return contracts
     return merge_descriptions(contracts, raw)

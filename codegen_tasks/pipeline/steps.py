@@ -13,7 +13,8 @@ from typing import Any
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generate import NodeJob, generate_node, record_failure
+from codegen_tasks.pipeline.generate import generate_node, record_failure
+from codegen_tasks.pipeline.jobs import NodeJob
 
 JSON = dict[str, Any]
 
@@ -31,38 +32,33 @@ def _common(job: NodeJob, metadata: JSON) -> JSON:
     return {"metadata": metadata, **ids}
 
 
-def _generate_payload(job: NodeJob, metadata: JSON) -> JSON:
-    return {
-        **_common(job, metadata),
-        "aiModel": job.model,
-        "forceRegenerate": job.force,
-        "stream": job.stream,
-        "mode": job.mode.value,
-    }
-
-
 def _validate(deps: Deps, job: NodeJob) -> object:
     return validate_in_run(deps, job.run_id, job.node_id, ai_review=job.ai_review)
 
 
 def _discover(deps: Deps, job: NodeJob) -> object:
-    return discover_in_run(deps, job.run_id, job.node_id, ai_describe=job.ai_review)
+    return discover_in_run(deps, job.run_id, job.node_id, ai_review=job.ai_review)
+
+
+def _checks_payload(job: NodeJob, metadata: JSON) -> JSON:
+    """The validate and discover steps' payload: the node of the run, and `aiReview`."""
+    return {**_common(job, metadata), "aiReview": job.ai_review}
 
 
 GENERATE = NodeStep(
     task="codegen.generate_service",
     run=generate_node,
-    payload=_generate_payload,
+    payload=NodeJob.payload,
     give_up=record_failure,
 )
 VALIDATE = NodeStep(
     task="codegen.validate_service",
     run=_validate,
-    payload=lambda job, metadata: {**_common(job, metadata), "aiReview": job.ai_review},
+    payload=_checks_payload,
 )
 DISCOVER = NodeStep(
     task="codegen.discover_contracts",
     run=_discover,
-    payload=lambda job, metadata: {**_common(job, metadata), "aiDescribe": job.ai_review},
+    payload=_checks_payload,
 )
 NODE_STEPS: tuple[NodeStep, ...] = (GENERATE, VALIDATE, DISCOVER)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Literal, Protocol
 
@@ -38,6 +40,22 @@ class CompletionRequest(BaseModel):
     prompt_version: str = ""
     mode: str = "full"  # the generation mode (see modes.py): part of the cache identity
     max_price: PriceCap | None = None
+
+
+def request_hash(request: CompletionRequest) -> str:
+    """The request's one identity: sha256 of the canonical JSON (sorted keys) of everything
+    that shapes the answer. The cache key, the llm_calls row and the generation record all
+    carry it, so a generation joins the call that answered it."""
+    payload = {
+        "model": request.model,
+        "messages": [message.model_dump() for message in request.messages],
+        "temperature": request.temperature,
+        "max_tokens": request.max_tokens,
+        "prompt_version": request.prompt_version,
+        "mode": request.mode,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class Usage(BaseModel):

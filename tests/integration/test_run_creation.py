@@ -28,7 +28,7 @@ def _run(run_id: str) -> RunInfo:
         project_name="Shop",
         status="running",
         model="m/x",
-        force=False,
+        force_regenerate=False,
         user_id="alice",
         batch_id=None,
         created_at=NOW,

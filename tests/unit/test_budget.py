@@ -240,7 +240,7 @@ def test_estimate_and_reservation_read_the_same_prices(make_deps: MakeDeps) -> N
     listed = ModelInfo(id=MODEL, prompt_usd_per_mtok=7.0, completion_usd_per_mtok=21.0)
     llm = ScriptedLLM(whole_allowance, models=[listed])
     deps = make_deps(llm, CODEGEN_BUDGET_USD=100)
-    estimate = estimate_run(deps, parse_graph(shop()), MODEL, force=True)
+    estimate = estimate_run(deps, parse_graph(shop()), MODEL, force_regenerate=True)
     assert (estimate.price_source, estimate.prompt_usd_per_mtok) == ("provider", 7.0)
     run_project(deps, payload())
     assert {r.max_price for r in llm.calls} == {

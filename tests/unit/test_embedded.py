@@ -16,7 +16,7 @@ from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.domain.results import RunStatus, ServiceStatus
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun, pool_size
-from codegen_tasks.pipeline.generate import NodeJob
+from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.project import CANCELLED
 from codegen_tasks.pipeline.steps import NODE_STEPS
 from codegen_tasks.ports.llm import CompletionRequest

@@ -13,9 +13,10 @@ from codegen_tasks.budget.estimate import DEFAULT_COMPLETION_TOKENS, estimate_pr
 from codegen_tasks.budget.prices import price_of
 from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.errors import CodegenError, PayloadError
+from codegen_tasks.generation.scaffold import BUILTIN_MODEL
 from codegen_tasks.pipeline.batch import batch_run, run_payload
 from codegen_tasks.pipeline.progress import StreamProgress, progress_listener
-from codegen_tasks.settings import BUILTIN_MODEL, Settings
+from codegen_tasks.settings import Settings
 from tests.drive import run_project
 from tests.examples import SHOP_CODE_NODES, SHOP_PROJECT_ID, shop
 from tests.unit.conftest import MakeDeps

@@ -13,7 +13,8 @@ from codegen_tasks.domain.records import GenerationRecord
 from codegen_tasks.domain.results import RunResult, RunStatus, ServiceStatus
 from codegen_tasks.errors import LLMError
 from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generate import NodeJob, generate_node
+from codegen_tasks.pipeline.generate import generate_node
+from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.project import start_run
 from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.testing.echo import scaffold_answer

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 
 from codegen_tasks.adapters.llm.memory import ScriptedLLM
+from codegen_tasks.domain.modes import GenerationMode
 from codegen_tasks.domain.results import Contract, ValidationResult
+from codegen_tasks.generation.scaffold import BUILTIN_MODEL
 from codegen_tasks.pipeline.ask import CallContext
+from codegen_tasks.pipeline.generators import choose_generator
 from codegen_tasks.pipeline.review import describe_contracts, merge_descriptions, with_review
 from codegen_tasks.ports.llm import CompletionRequest
 from tests.unit.conftest import MakeDeps
 
 MODEL = "anthropic/claude-3.5-sonnet"
+MODEL_GENERATOR = choose_generator(MODEL, GenerationMode.FULL)
 CTX = CallContext(run_id=None, project_id="p", node_id="n", user_id=None, purpose="review")
 FAILED = ValidationResult(structural_passed=True, typescript_passed=False, build_passed=False)
 
@@ -25,7 +29,7 @@ def test_review_adds_warnings_but_never_passes_a_failed_check(make_deps: MakeDep
         "typescriptPassed": True,
     }
     deps = make_deps(ScriptedLLM(lambda r: "Here you go:\n" + json.dumps(review)))
-    result = with_review(deps, CTX, MODEL, "orders", [], FAILED)
+    result = with_review(deps, CTX, MODEL_GENERATOR, "orders", [], FAILED)
     assert result.typescript_passed is False and not result.passed
     assert [w.message for w in result.warnings] == [
         "AI review: looks fine to me",
@@ -36,7 +40,7 @@ def test_review_adds_warnings_but_never_passes_a_failed_check(make_deps: MakeDep
 
 def test_a_failing_review_is_a_warning_not_a_failure(make_deps: MakeDeps) -> None:
     deps = make_deps(ScriptedLLM(lambda r: "I refuse"))
-    result = with_review(deps, CTX, MODEL, "orders", [], FAILED)
+    result = with_review(deps, CTX, MODEL_GENERATOR, "orders", [], FAILED)
     assert result.errors == FAILED.errors
     assert "AI review: failed" in result.warnings[0].message
 
@@ -44,7 +48,9 @@ def test_a_failing_review_is_a_warning_not_a_failure(make_deps: MakeDeps) -> Non
 def test_builtin_model_skips_review(make_deps: MakeDeps) -> None:
     llm = ScriptedLLM(lambda r: "{}")
     deps = make_deps(llm)
-    result = with_review(deps, CTX, "builtin/scaffold", "orders", [], FAILED)
+    result = with_review(
+        deps, CTX, choose_generator(BUILTIN_MODEL, GenerationMode.FULL), "orders", [], FAILED
+    )
     assert "skipped" in result.warnings[0].message and llm.calls == []
 
 
@@ -71,7 +77,7 @@ def test_descriptions_fill_gaps_without_overriding_static_facts(make_deps: MakeD
     assert merged[1].description == "Liveness probe"
     assert [c.pattern for c in merged] == ["orders.create", "orders.health"]
     deps = make_deps(ScriptedLLM(lambda r: json.dumps(answer)))
-    assert describe_contracts(deps, CTX, MODEL, "orders", [], static) == merged
+    assert describe_contracts(deps, CTX, MODEL_GENERATOR, "orders", [], static) == merged
 
 
 def test_a_run_with_review_keeps_its_verdicts_and_gets_descriptions(make_deps: MakeDeps) -> None:

@@ -10,11 +10,11 @@ from codegen_tasks.adapters.cache.memory import MemoryCache
 from codegen_tasks.adapters.cache.requests import (
     CachedAnswer,
     lookup,
-    request_hash,
     single_flight,
     store,
 )
 from codegen_tasks.ports.cache import Cache
+from codegen_tasks.ports.llm import request_hash
 from codegen_tasks.settings import Settings
 
 if TYPE_CHECKING:

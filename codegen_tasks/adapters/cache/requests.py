@@ -1,9 +1,7 @@
-"""LLM requests and answers in the cache: the request's identity and the stored answer."""
+"""LLM answers in the cache, keyed by the request's identity (`ports.llm.request_hash`)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -12,7 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from codegen_tasks.adapters import keys
 from codegen_tasks.ports.cache import Cache
-from codegen_tasks.ports.llm import Completion, CompletionRequest, Usage
+from codegen_tasks.ports.llm import Completion, CompletionRequest, Usage, request_hash
 
 log = logging.getLogger(__name__)
 
@@ -20,20 +18,6 @@ HIT = "hits"
 MISS = "misses"
 STORED = "stores"
 NOT_STORED = "not_stored_incomplete"
-
-
-def request_hash(request: CompletionRequest) -> str:
-    """sha256 of the canonical JSON (sorted keys) of everything that shapes the answer."""
-    payload = {
-        "model": request.model,
-        "messages": [message.model_dump() for message in request.messages],
-        "temperature": request.temperature,
-        "max_tokens": request.max_tokens,
-        "prompt_version": request.prompt_version,
-        "mode": request.mode,
-    }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class CachedAnswer(BaseModel):

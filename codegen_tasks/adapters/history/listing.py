@@ -78,7 +78,7 @@ def _run_info(row: RunRow, project_name: str) -> RunInfo:
         project_name=project_name,
         status=row.status,
         model=row.model,
-        force=row.force,
+        force_regenerate=row.force_regenerate,
         user_id=row.user_id,
         batch_id=row.batch_id,
         created_at=aware(row.created_at),

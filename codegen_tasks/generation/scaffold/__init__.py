@@ -1,4 +1,4 @@
-"""The built-in offline generator (`builtin/scaffold`): a graph node → a compiling NestJS service.
+"""The built-in offline generator: a graph node → a compiling NestJS service.
 
 Deterministic: the same ServiceSpec always yields byte-identical files, sorted by path.
 """
@@ -26,8 +26,10 @@ from codegen_tasks.generation.scaffold.readme import render_readme
 from codegen_tasks.generation.scaffold.runtime import dockerfile, env_example, environment
 from codegen_tasks.generation.scaffold.stores import render_store
 from codegen_tasks.platform import Platform, load_platform
-from codegen_tasks.settings import BUILTIN_MODEL
 
+# The built-in generator's model name: the only place it is spelled (requests naming it, or
+# none without a key, get this generator; see pipeline/generators).
+BUILTIN_MODEL = "builtin/scaffold"
 SCAFFOLD_VERSION = "2.0.0"
 GENERATOR = f"`{BUILTIN_MODEL}` {SCAFFOLD_VERSION}"
 
