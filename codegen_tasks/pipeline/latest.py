@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from typing import Any
 
 from codegen_tasks.adapters.storage.bundles import read_bundle
@@ -68,12 +69,19 @@ def _bundle(
     return generation, read_bundle(deps.store, generation.bundle_uri)
 
 
+def validation_key(generation: GenerationRecord, result: ValidationResult) -> str:
+    """The idempotency key of a validation of a stored bundle outside a run: the generation
+    and the verdict, so a redelivered or repeated identical request records one validation
+    (a different verdict, e.g. after a toolchain upgrade, is a new one)."""
+    canonical = json.dumps(result.wire(), sort_keys=True, separators=(",", ":"))
+    return f"{generation.id}:validate:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
+
+
 def _record(deps: Deps, generation: GenerationRecord, result: ValidationResult) -> None:
-    validation_id = deps.ids()
     deps.history.record_validation(
         ValidationRecord(
-            id=validation_id,
-            idempotency_key=f"{generation.id}:validate:{validation_id}",
+            id=deps.ids(),
+            idempotency_key=validation_key(generation, result),
             generation_id=generation.id,
             run_id=None,
             node_id=generation.node_id,

@@ -8,7 +8,7 @@ import pytest
 
 from codegen_tasks.domain.files import GeneratedFile, check_files, check_path
 from codegen_tasks.errors import ResponseFormatError, UnsafePathError
-from codegen_tasks.generation.parsing import parse_files
+from codegen_tasks.generation.parsing import extract_json, parse_files
 
 FILES = {"files": [{"path": "src/main.ts", "content": "console.log(1)"}]}
 LIMITS = {"max_files": 50, "max_file_bytes": 10_000}
@@ -98,3 +98,14 @@ def test_json_bombs_do_not_crash_the_parser() -> None:
         parse_files(deep, **LIMITS)
     with pytest.raises(ResponseFormatError, match="refusing"):
         parse_files("x" * 9_000_000, **LIMITS)
+
+
+def test_one_extractor_reads_every_answer_object() -> None:
+    review = 'Findings:\n{"warnings": [{"message": "slow"}]} hope it helps'
+    assert extract_json(review, key=None) == {"warnings": [{"message": "slow"}]}
+    # the files answer is the first object in the prose that has files
+    prose = 'use {"a": 1} then {"files": []} ok'
+    assert extract_json(prose) == {"files": []}
+    assert extract_json(prose, key=None) == {"a": 1}
+    with pytest.raises(ResponseFormatError):
+        extract_json("no object at all", key=None)

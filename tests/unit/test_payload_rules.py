@@ -54,3 +54,12 @@ def test_every_bad_field_is_named() -> None:
     assert fields == ["extra", "metadata.userId", "projectId", "stream"]
     with pytest.raises(PayloadError, match="must be a JSON object"):
         parse_payload(GenerateProjectPayload, ["not", "an", "object"])
+
+
+def test_ai_review_is_one_name_and_ai_describe_its_old_alias() -> None:
+    from codegen_tasks.api.payloads import ContractsPayload
+
+    ids = {"projectId": "p", "nodeId": "n"}
+    assert parse_payload(ContractsPayload, {**ids, "aiReview": True}).ai_review
+    assert parse_payload(ContractsPayload, {**ids, "aiDescribe": True}).ai_review
+    assert parse_payload(ContractsPayload, ids).wire()["aiReview"] is False

@@ -89,13 +89,17 @@ class ResultStore(SessionStore):
 
     # validation and contracts
     def record_validation(self, record: ValidationRecord) -> None:
+        """Insert once per idempotency key; a repeat only dates the recorded verdict anew
+        (it is the generation's latest again)."""
         values = record.result.model_dump(exclude={"errors", "warnings"})
         with self._session() as s:
-            if s.scalars(
-                select(ValidationRow.id).where(
+            existing = s.scalars(
+                select(ValidationRow).where(
                     ValidationRow.idempotency_key == record.idempotency_key
                 )
-            ).first():
+            ).first()
+            if existing is not None:
+                existing.created_at = record.created_at
                 return
             s.add(
                 ValidationRow(
