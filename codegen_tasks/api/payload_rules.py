@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
-from codegen_tasks.domain.graph import MAX_ID_LENGTH, SAFE_ID_RE, SAFE_ID_RULE
+from codegen_tasks.domain.safety import MAX_ID_LENGTH, id_problem
 from codegen_tasks.errors import PayloadError
 
 # The columns these values are stored in (history tables): a longer value is refused here.
@@ -25,8 +25,9 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _safe_id(value: str) -> str:
-    if not SAFE_ID_RE.fullmatch(value):
-        raise ValueError(f"must be {SAFE_ID_RULE}")
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-import unicodedata
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from codegen_tasks.domain.safety import MAX_PATH_LENGTH, path_problem
 from codegen_tasks.errors import ResponseFormatError, UnsafePathError
-
-MAX_PATH_LENGTH = 200
-MAX_PATH_DEPTH = 12
-INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, bidi overrides, zero-widths
 
 
 class GeneratedFile(BaseModel):
@@ -51,30 +47,12 @@ _DERIVED = ("data", "sha256", "size")
 
 
 def check_path(path: str) -> str:
-    """Return the normalised relative POSIX path, or raise UnsafePathError."""
-    if not path or not path.strip():
-        raise UnsafePathError(path, "empty path")
-    if len(path) > MAX_PATH_LENGTH:
-        raise UnsafePathError(path[:MAX_PATH_LENGTH], f"longer than {MAX_PATH_LENGTH} characters")
-    if "\x00" in path:
-        raise UnsafePathError(path, "contains a NUL byte")
-    if "\\" in path:
-        raise UnsafePathError(path, "contains a backslash")
-    if any(ord(ch) < 32 for ch in path):
-        raise UnsafePathError(path, "contains a control character")
-    if any(unicodedata.category(ch) in INVISIBLE for ch in path):
-        raise UnsafePathError(path, "contains an invisible or bidirectional control character")
-    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
-        raise UnsafePathError(path, "is absolute")
-    parts = path.split("/")
-    if any(part in ("..", "") for part in parts[:-1]) or parts[-1] in ("..", "", "."):
-        raise UnsafePathError(path, "has an empty or '..' segment")
-    normalised = posixpath.normpath(path)
-    if normalised.startswith("../") or normalised == "..":
-        raise UnsafePathError(path, "escapes the bundle")
-    if normalised.count("/") >= MAX_PATH_DEPTH:
-        raise UnsafePathError(path, f"nests deeper than {MAX_PATH_DEPTH} folders")
-    return normalised
+    """Return the normalised relative POSIX path, or raise UnsafePathError (the rule:
+    `safety.path_problem`)."""
+    problem = path_problem(path)
+    if problem is not None:
+        raise UnsafePathError(path[:MAX_PATH_LENGTH], problem)
+    return posixpath.normpath(path)
 
 
 def check_files(

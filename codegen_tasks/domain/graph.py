@@ -10,17 +10,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from codegen_tasks.domain.safety import id_problem
 from codegen_tasks.errors import GraphError, NotFoundError
 
 SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 MAX_SERVICE_NAME = 63
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_CONFIG_DEPTH = 8
-MAX_ID_LENGTH = 128
 MAX_PROJECT_NAME = 200
-# ids become storage keys and folder names: no '/', '\\', '..', spaces or shell syntax
-SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # MAX_ID_LENGTH
-SAFE_ID_RULE = f"1..{MAX_ID_LENGTH} ASCII letters, digits, '.', '_', ':' or '-'"
 
 
 class NodeType(IntEnum):
@@ -177,8 +174,9 @@ def parse_graph(raw: Any, *, max_nodes: int = 500) -> ProjectGraph:
 
 def _project_problems(project: Project) -> list[str]:
     problems: list[str] = []
-    if not SAFE_ID_RE.fullmatch(project.id):
-        problems.append(f"project id {project.id[:80]!r}: must be {SAFE_ID_RULE}")
+    id_rule = id_problem(project.id)
+    if id_rule is not None:
+        problems.append(f"project id {project.id[:80]!r}: {id_rule}")
     name = project.name
     if not name.strip() or len(name) > MAX_PROJECT_NAME or not name.isprintable():
         problems.append(
@@ -225,9 +223,10 @@ def _logic_problems(node: Node) -> list[str]:
 def _node_problems(node: Node, seen: set[str], names: dict[str, str]) -> list[str]:
     problems: list[str] = []
     label = f"node {node.id!r}"
-    if not SAFE_ID_RE.fullmatch(node.id):
+    id_rule = id_problem(node.id)
+    if id_rule is not None:
         label = f"node {node.id[:80]!r}"
-        problems.append(f"{label}: id must be {SAFE_ID_RULE}")
+        problems.append(f"{label}: id {id_rule}")
     if node.id in seen:
         problems.append(f"{label}: duplicate node id")
     seen.add(node.id)

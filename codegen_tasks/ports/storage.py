@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
+from codegen_tasks.domain.safety import key_problem
 from codegen_tasks.errors import StorageError
 
 
@@ -46,26 +47,19 @@ def _refuse(key: str, reason: str) -> StorageError:
 
 
 def check_key(key: str) -> str:
-    """Return `key` if it is a safe relative key, else raise a non-retryable StorageError."""
-    if not key:
-        raise _refuse(key, "empty key")
-    check_prefix(key)
-    if key.endswith("/"):
-        raise _refuse(key, "ends with '/'")
+    """Return `key` if it is a safe relative key (`safety.key_problem`), else raise a
+    non-retryable StorageError."""
+    problem = key_problem(key)
+    if problem is not None:
+        raise _refuse(key, problem)
     return key
 
 
 def check_prefix(prefix: str) -> str:
     """A listing prefix: like a key, but may be empty or end with '/'."""
-    if "\x00" in prefix or "\\" in prefix:
-        raise _refuse(prefix, "contains a NUL byte or a backslash")
-    if any(ord(ch) < 32 for ch in prefix):
-        raise _refuse(prefix, "contains a control character")
-    if prefix.startswith("/"):
-        raise _refuse(prefix, "is absolute")
-    parts = prefix.split("/")
-    if any(part in ("", ".", "..") for part in parts[:-1]) or parts[-1] in (".", ".."):
-        raise _refuse(prefix, "has an empty, '.' or '..' segment")
+    problem = key_problem(prefix, prefix=True)
+    if problem is not None:
+        raise _refuse(prefix, problem)
     return prefix
 
 

@@ -94,9 +94,7 @@ class ResultStore(SessionStore):
         values = record.result.model_dump(exclude={"errors", "warnings"})
         with self._session() as s:
             existing = s.scalars(
-                select(ValidationRow).where(
-                    ValidationRow.idempotency_key == record.idempotency_key
-                )
+                select(ValidationRow).where(ValidationRow.idempotency_key == record.idempotency_key)
             ).first()
             if existing is not None:
                 existing.created_at = record.created_at

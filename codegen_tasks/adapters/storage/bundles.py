@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from codegen_tasks.adapters import keys
 from codegen_tasks.adapters.storage.local import inside, write_atomic
 from codegen_tasks.domain.files import GeneratedFile, check_path
+from codegen_tasks.domain.safety import id_problem
 from codegen_tasks.errors import NotFoundError, ResponseFormatError, StorageError
 from codegen_tasks.ports.storage import ObjectStore, StoredObject, key_from_uri
 
@@ -55,9 +56,9 @@ def bundle_hash(files: list[GeneratedFile]) -> str:
 
 
 def _safe_id(value: str, what: str) -> str:
-    bad = not value or value in (".", "..") or any(ch in value for ch in "/\\\x00")
-    if bad or any(ord(ch) < 32 for ch in value):
-        raise StorageError(f"refused {what} {value!r} in a bundle key", retryable=False)
+    problem = id_problem(value)
+    if problem is not None:
+        raise StorageError(f"refused {what} {value!r} in a bundle key: {problem}", retryable=False)
     return value
 
 
