@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
@@ -39,6 +40,17 @@ class LevelFindings(BaseModel):
         return not self.errors
 
 
+LEVEL_FIELDS = (
+    "structural_passed",
+    "contract_passed",
+    "typescript_passed",
+    "build_passed",
+    "health_check_passed",
+    "contract_discovery_passed",
+    "runtime_passed",
+)
+
+
 class ValidationResult(Message):
     """The original service's validation shape; None for a level that was not run."""
 
@@ -55,16 +67,26 @@ class ValidationResult(Message):
     @property
     def passed(self) -> bool:
         """No deterministic level that ran failed."""
-        levels = (
-            self.structural_passed,
-            self.contract_passed,
-            self.typescript_passed,
-            self.build_passed,
-            self.health_check_passed,
-            self.contract_discovery_passed,
-            self.runtime_passed,
-        )
-        return all(level is not False for level in levels)
+        return all(getattr(self, level) is not False for level in LEVEL_FIELDS)
+
+    def with_findings(
+        self,
+        errors: Sequence[Finding] = (),
+        warnings: Sequence[Finding] = (),
+        **verdicts: bool,
+    ) -> ValidationResult:
+        """The one way findings are added to a result: `errors` and `warnings` appended, and
+        each level in `verdicts` (`contract_passed=False`, ...) judged again: a level that
+        failed stays failed, one not run takes the new verdict."""
+        update: dict[str, object] = {
+            "errors": [*self.errors, *errors],
+            "warnings": [*self.warnings, *warnings],
+        }
+        for level, passed in verdicts.items():
+            if level not in LEVEL_FIELDS:
+                raise ValueError(f"{level!r} is not a validation level")
+            update[level] = getattr(self, level) is not False and passed
+        return self.model_copy(update=update)
 
 
 class Contract(Message):

@@ -76,7 +76,7 @@ def with_review(
             level=ValidationLevel.STRUCTURAL,
             message=REVIEW_PREFIX + "skipped: the built-in generator has no model to review with",
         )
-        return result.model_copy(update={"warnings": [*result.warnings, note]})
+        return result.with_findings(warnings=[note])
     try:
         raw = _ask_json(deps, ctx, generator.model, validation_messages(service_name, files))
     except (CodegenError, ValueError) as exc:
@@ -84,8 +84,8 @@ def with_review(
         note = Finding(
             level=ValidationLevel.STRUCTURAL, message=f"{REVIEW_PREFIX}failed: {message}"
         )
-        return result.model_copy(update={"warnings": [*result.warnings, note]})
-    return result.model_copy(update={"warnings": [*result.warnings, *review_findings(raw)]})
+        return result.with_findings(warnings=[note])
+    return result.with_findings(warnings=review_findings(raw))
 
 
 def merge_descriptions(contracts: list[Contract], raw: Any) -> list[Contract]:

@@ -258,11 +258,4 @@ def apply_typed(result: ValidationResult, found: LevelFindings | None) -> Valida
     """`result` with the typed contract findings of its bundle added (errors fail the level)."""
     if found is None or (not found.errors and not found.warnings):
         return result
-    passed = result.contract_passed is not False and not found.errors
-    return result.model_copy(
-        update={
-            "contract_passed": passed,
-            "errors": [*result.errors, *found.errors],
-            "warnings": [*result.warnings, *found.warnings],
-        }
-    )
+    return result.with_findings(found.errors, found.warnings, contract_passed=not found.errors)

@@ -33,14 +33,12 @@ class ContractLevels(Message):
 
     def apply(self, result: ValidationResult) -> ValidationResult:
         """A copy of `result` with these three levels' verdicts and findings added."""
-        return result.model_copy(
-            update={
-                "contract_passed": self.contract_passed,
-                "health_check_passed": self.health_check_passed,
-                "contract_discovery_passed": self.contract_discovery_passed,
-                "errors": [*result.errors, *self.errors],
-                "warnings": [*result.warnings, *self.warnings],
-            }
+        return result.with_findings(
+            self.errors,
+            self.warnings,
+            contract_passed=self.contract_passed,
+            health_check_passed=self.health_check_passed,
+            contract_discovery_passed=self.contract_discovery_passed,
         )
 
 
