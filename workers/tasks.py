@@ -93,17 +93,7 @@ def generate_service(self: Task, payload: JSON) -> JSON:
 
 def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
     """A backend asked for one node: a run of that node alone, validated and discovered."""
-    project = GenerateProjectPayload(
-        metadata=request.metadata,
-        project_id=request.project_id,
-        ai_model=request.ai_model,
-        force_regenerate=request.force_regenerate,
-        stream=request.stream,
-        mode=request.mode,
-        multi_step=request.multi_step,
-        ai_review=request.ai_review,
-        only_nodes=[request.node_id],
-    )
+    project = request.project_payload()
     run_id = task.request.id
     plan = run_with_retries(task, lambda: start_run(deps(), project, run_id))
     job = plan.jobs[0]

@@ -43,6 +43,20 @@ class GenerateServicePayload(ProjectPayload):
     ai_review: bool = False
     run_id: RunId | None = None
 
+    def project_payload(self) -> GenerateProjectPayload:
+        """Without `runId`, the node alone is a project run: the same request for it."""
+        return GenerateProjectPayload(
+            metadata=self.metadata,
+            project_id=self.project_id,
+            ai_model=self.ai_model,
+            force_regenerate=self.force_regenerate,
+            stream=self.stream,
+            mode=self.mode,
+            multi_step=self.multi_step,
+            ai_review=self.ai_review,
+            only_nodes=[self.node_id],
+        )
+
 
 class ValidatePayload(ProjectPayload):
     node_id: SafeId | None = None

@@ -9,6 +9,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codegen_tasks.domain.modes import GenerationMode
+
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -38,7 +40,7 @@ class CompletionRequest(BaseModel):
     temperature: float = 0.2
     max_tokens: int = 16000
     prompt_version: str = ""
-    mode: str = "full"  # the generation mode (see modes.py): part of the cache identity
+    mode: GenerationMode = GenerationMode.FULL  # part of the cache identity
     max_price: PriceCap | None = None
 
 
@@ -52,7 +54,7 @@ def request_hash(request: CompletionRequest) -> str:
         "temperature": request.temperature,
         "max_tokens": request.max_tokens,
         "prompt_version": request.prompt_version,
-        "mode": request.mode,
+        "mode": str(request.mode),
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

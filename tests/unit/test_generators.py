@@ -103,3 +103,14 @@ def test_the_skip_rule_is_the_same_inputs_for_the_same_generator(make_deps: Make
         assert unchanged(deps, SHOP_PROJECT_ID, spec, choose_generator(MODEL, other)) is None
     renamed = spec.model_copy(update={"description": "changed"})
     assert unchanged(deps, SHOP_PROJECT_ID, renamed, scaffold) is None
+
+
+def test_a_single_node_request_is_the_same_request_as_a_project_run() -> None:
+    request = GenerateServicePayload.model_validate(
+        {"projectId": "p", "nodeId": "n", "aiModel": MODEL, "forceRegenerate": True,
+         "mode": "hybrid", "aiReview": True, "metadata": {"user_id": "u"}}
+    )  # fmt: skip
+    project = request.project_payload()
+    assert project.only_nodes == ["n"] and project.metadata == request.metadata
+    shared = ("ai_model", "force_regenerate", "stream", "mode", "multi_step", "ai_review")
+    assert {f: getattr(project, f) for f in shared} == {f: getattr(request, f) for f in shared}

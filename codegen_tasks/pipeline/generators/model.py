@@ -43,7 +43,7 @@ def completion_request(deps: Deps, job: NodeJob, messages: list[ChatMessage]) ->
         temperature=deps.settings.temperature,
         max_tokens=deps.settings.max_tokens,
         prompt_version=job.generator.prompt_version,
-        mode=job.mode.value,
+        mode=job.mode,
     )
 
 
