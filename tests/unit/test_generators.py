@@ -114,3 +114,17 @@ def test_a_single_node_request_is_the_same_request_as_a_project_run() -> None:
     assert project.only_nodes == ["n"] and project.metadata == request.metadata
     shared = ("ai_model", "force_regenerate", "stream", "mode", "multi_step", "ai_review")
     assert {f: getattr(project, f) for f in shared} == {f: getattr(request, f) for f in shared}
+
+
+def test_the_estimate_skips_what_the_run_it_describes_would_skip(make_deps: MakeDeps) -> None:
+    from codegen_tasks.adapters.llm.memory import ScriptedLLM
+    from codegen_tasks.cli.estimate import estimate_run
+    from codegen_tasks.testing.echo import scaffold_answer
+
+    deps = make_deps(ScriptedLLM(lambda r: scaffold_answer(r.model_dump())))
+    run_project(deps, payload(model=MODEL))
+    project = parse_graph(shop())
+    full = estimate_run(deps, project, MODEL, False, GenerationMode.FULL)
+    hybrid = estimate_run(deps, project, MODEL, False, GenerationMode.HYBRID)
+    assert all(s.skipped for s in full.services)
+    assert not any(s.skipped for s in hybrid.services)  # another generator: all regenerated
