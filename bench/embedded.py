@@ -26,11 +26,11 @@ from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.generation.scaffold import render_service
-from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
+from codegen_tasks.wiring import build_deps
 
 SHOP = ROOT / "examples" / "shop.graph.json"
 
@@ -56,7 +56,7 @@ def _settings(tmp: Path, **extra: str) -> dict[str, str]:
 def in_process(fake: FakeOpenRouter, graph: dict[str, object], tmp: Path) -> tuple[float, str]:
     """One EmbeddedRun, timed from start to the closed run (the process already warm)."""
     values = _settings(tmp, OPENROUTER_API_KEY=API_KEY, OPENROUTER_BASE_URL=fake.base_url)
-    deps = Deps.from_settings(Settings.model_validate(values))
+    deps = build_deps(Settings.model_validate(values))
     payload = GenerateProjectPayload(
         metadata=Metadata(user_id="bench"),
         project_id=str(graph["project"]["id"]),  # type: ignore[index]

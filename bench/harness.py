@@ -27,6 +27,7 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
+from codegen_tasks.wiring import build_deps
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -50,7 +51,7 @@ class Bench:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def deps(self) -> Deps:
-        return Deps.from_settings(self.settings)
+        return build_deps(self.settings)
 
 
 def procfile_workers(env: dict[str, str]) -> dict[str, list[str]]:

@@ -17,6 +17,7 @@ from bench.graphgen import synthetic_project
 from bench.harness import Bench, bench_env
 from bench.measure import ratio, run_project, warm_up
 from bench.report import Section, write_section
+from codegen_tasks.adapters.history.repository import History
 from codegen_tasks.adapters.history.tables import Base
 from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.pipeline.context import Deps
@@ -33,7 +34,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def row_counts(deps: Deps) -> dict[str, int]:
-    """Rows in every history table."""
+    """Rows in every history table (of the SQL history)."""
+    if not isinstance(deps.history, History):
+        raise TypeError(f"row counts need the SQL history, not {type(deps.history).__name__}")
     with deps.history.engine.connect() as conn:
         return {
             table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()

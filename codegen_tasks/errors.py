@@ -184,6 +184,25 @@ class HistoryError(CodegenError):
         self.retryable = retryable
 
 
+class GraphSourceError(CodegenError):
+    """The Graph Service failed; retryable when a later task retry may help."""
+
+    code = "graph_source_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        project_id: str | None = None,
+        retryable: bool,
+    ) -> None:
+        super().__init__(message, status=status, project_id=project_id)
+        self.status = status
+        self.project_id = project_id
+        self.retryable = retryable
+
+
 class ToolchainError(CodegenError):
     """node/npm or the TypeScript toolchain is missing: validation levels are skipped."""
 

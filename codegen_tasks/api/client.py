@@ -159,10 +159,10 @@ class CodegenClient:
 
     def _embedded_run(self, payload: GenerateProjectPayload) -> str:
         """A project run in this process, its nodes concurrently (not an eager task loop)."""
-        from codegen_tasks.pipeline.context import Deps
         from codegen_tasks.pipeline.embedded import EmbeddedRun
+        from codegen_tasks.wiring import build_deps
 
-        run = EmbeddedRun(Deps.from_settings(self.settings), payload)
+        run = EmbeddedRun(build_deps(self.settings), payload)
         self._eager[run.run_id] = run.run().wire()
         return run.run_id
 

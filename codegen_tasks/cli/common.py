@@ -25,6 +25,7 @@ from codegen_tasks.errors import CodegenError, GraphError, LLMConfigError, NotFo
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generators import choose_generator
 from codegen_tasks.settings import Settings, get_settings
+from codegen_tasks.wiring import build_deps
 
 # Not a terminal: never wrap at 80 columns (ids and paths stay whole in files and pipes).
 WIDE = 1000
@@ -47,7 +48,7 @@ def deps(*, create: bool = False) -> Deps:
             " CODEGEN_HOME (or CODEGEN_DATABASE_URL)",
             home=str(settings.codegen_home),
         )
-    return Deps.from_settings(settings)
+    return build_deps(settings)
 
 
 @contextmanager
@@ -58,11 +59,11 @@ def deps_for_code_on_disk() -> Iterator[Deps]:
     settings = get_settings()
     sqlite_file = settings.sqlite_file
     if sqlite_file is None or sqlite_file.exists():
-        yield Deps.from_settings(settings)
+        yield build_deps(settings)
         return
     with tempfile.TemporaryDirectory(prefix="codegen-validate-") as scratch:
         url = f"sqlite:///{Path(scratch) / 'history.db'}"
-        yield Deps.from_settings(settings.model_copy(update={"database_url": url}))
+        yield build_deps(settings.model_copy(update={"database_url": url}))
 
 
 def emit_json(value: Any) -> None:

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from codegen_tasks.adapters.history.repository import RunNode
+from codegen_tasks.domain.records import RunNode
 from codegen_tasks.domain.results import RunResult, ServiceResult, ServiceStatus
 
 STEP = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from codegen_tasks.adapters.history.repository import History
 from codegen_tasks.budget.estimate import Estimate, estimate_project
 from codegen_tasks.cli.common import console, emit_json
 from codegen_tasks.domain.graph import ProjectGraph
@@ -14,9 +13,10 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generators import Generator, choose_generator, requested_model
 from codegen_tasks.pipeline.pricing import generator_price
 from codegen_tasks.pipeline.unchanged import unchanged
+from codegen_tasks.ports.history import HistoryStore
 
 
-def completion_average(history: History, model: str) -> tuple[int | None, str]:
+def completion_average(history: HistoryStore, model: str) -> tuple[int | None, str]:
     """Average completion tokens per answered (uncached) call of the model, from history."""
     for line in history.costs("model"):
         fresh = line.calls - line.cached_calls

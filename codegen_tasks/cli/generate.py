@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from codegen_tasks.adapters.graph_source import fetch_graph
+from codegen_tasks.adapters.graphs.http import HttpGraphSource
 from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
 from codegen_tasks.cli.common import (
@@ -64,7 +64,7 @@ def _graph_source(path: Path | None, project_id: str | None) -> dict[str, object
         raise PayloadError("give a graph file or --project ID (Graph Service), not both")
     if path is not None:
         return _read_graph(path)
-    return fetch_graph(get_settings(), project_id or "")
+    return HttpGraphSource.from_settings(get_settings()).fetch(project_id or "")
 
 
 class _Submission:

@@ -104,6 +104,20 @@ class RunInfo(BaseModel):
     finished_at: datetime | None
 
 
+class RunNode(BaseModel):
+    """One node's live state in a run."""
+
+    node_id: str
+    service_name: str
+    status: ServiceStatus
+    streamed_tokens: int
+    generation_id: str | None
+    error: str | None
+    error_code: str | None = None
+    error_status: int | None = None
+    updated_at: datetime | None = None  # the node's last step
+
+
 class CostLine(BaseModel):
     key: str  # project id, user id or model, by the grouping asked for
     calls: int

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import uuid
 
-from codegen_tasks.adapters.history.repository import History
 from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata, RegenerateProjectsPayload
 from codegen_tasks.api.results import BatchRun
 from codegen_tasks.errors import NotFoundError
 from codegen_tasks.pipeline.latest import batch_run_id
+from codegen_tasks.ports.history import HistoryStore
 
 
 def new_batch_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def batch_run(history: History, batch_id: str, project_id: str) -> BatchRun:
+def batch_run(history: HistoryStore, batch_id: str, project_id: str) -> BatchRun:
     """The project's run in the batch, and whether it exists or finished already."""
     run_id = batch_run_id(batch_id, project_id)
     try:

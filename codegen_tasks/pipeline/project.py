@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen_tasks.adapters.graph_source import fetch_graph
-from codegen_tasks.adapters.history.repository import RunNode
 from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.domain.graph import Node, ProjectGraph, parse_graph
 from codegen_tasks.domain.modes import resolve_mode
-from codegen_tasks.domain.records import RunInfo
+from codegen_tasks.domain.records import RunInfo, RunNode
 from codegen_tasks.domain.results import (
     RunResult,
     RunStatus,
@@ -43,8 +41,8 @@ def load_project(deps: Deps, payload: GenerateProjectPayload) -> ProjectGraph:
     """The graph from the payload, else from the Graph Service when one is configured, else
     the project's last stored one. Raises GraphError."""
     raw = payload.graph
-    if raw is None and deps.settings.graph_service_url:
-        raw = fetch_graph(deps.settings, payload.project_id)
+    if raw is None and deps.graphs is not None:
+        raw = deps.graphs.fetch(payload.project_id)
     if raw is None:
         try:
             raw = deps.history.latest_snapshot(payload.project_id)

@@ -12,14 +12,16 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
-from codegen_tasks.adapters.graph_source import GraphSourceError, fetch_graph
-from codegen_tasks.errors import NotFoundError
+from codegen_tasks.adapters.graphs.http import HttpGraphSource
+from codegen_tasks.errors import GraphSourceError, NotFoundError
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer
+from tests.contracts_graphs import GraphCase, GraphSourceContract
 from tests.examples import SHOP_CODE_NODES, SHOP_GRAPH, SHOP_PROJECT_ID, shop
 from tests.fixtures.openrouter import TEST_API_KEY
 from tests.fixtures.workers import clean_env, cli_json
@@ -42,7 +44,7 @@ class GraphService:
                 return None
 
             def do_GET(self) -> None:
-                project = self.path.split("/")[2]
+                project = unquote(self.path.split("/")[2])
                 service.hits[project] = service.hits.get(project, 0) + 1
                 service.tokens.append(self.headers.get("Authorization"))
                 if project == "slow":
@@ -85,25 +87,36 @@ def graph_service() -> Iterator[GraphService]:
     service.thread.join(timeout=10)
 
 
+class TestHttpGraphSource(GraphSourceContract):
+    @pytest.fixture
+    def graph_case(self, graph_service: GraphService) -> GraphCase:
+        graph_service.graphs.clear()
+        return GraphCase(HttpGraphSource(graph_service.url), graph_service.graphs)
+
+
 def _settings(url: str, **extra: Any) -> Settings:
     return Settings(_env_file=None, CODEGEN_GRAPH_SERVICE_URL=url, **extra)  # type: ignore[call-arg]
 
 
+def fetch(settings: Settings, project_id: str) -> dict[str, Any]:
+    return HttpGraphSource.from_settings(settings).fetch(project_id)
+
+
 def test_graph_service_fetch_retries_and_errors(graph_service: GraphService) -> None:
     settings = _settings(graph_service.url, CODEGEN_GRAPH_SERVICE_TOKEN="gs-token")
-    assert fetch_graph(settings, SHOP_PROJECT_ID)["project"]["id"] == SHOP_PROJECT_ID
+    assert fetch(settings, SHOP_PROJECT_ID)["project"]["id"] == SHOP_PROJECT_ID
     assert graph_service.tokens[-1] == "Bearer gs-token"
-    assert fetch_graph(settings, "flaky")["project"]["id"] == SHOP_PROJECT_ID  # {"data": …}
+    assert fetch(settings, "flaky")["project"]["id"] == SHOP_PROJECT_ID  # {"data": …}
     assert graph_service.hits["flaky"] == 3
     with pytest.raises(NotFoundError):
-        fetch_graph(settings, "nope")
+        fetch(settings, "nope")
     with pytest.raises(GraphSourceError, match="invalid JSON") as bad:
-        fetch_graph(settings, "garbage")
+        fetch(settings, "garbage")
     assert not bad.value.retryable
     slow = _settings(graph_service.url, CODEGEN_GRAPH_SERVICE_TIMEOUT_S=0.3,
                      CODEGEN_GRAPH_SERVICE_RETRIES=1)  # fmt: skip
     with pytest.raises(GraphSourceError, match="timed out") as late:
-        fetch_graph(slow, "slow")
+        fetch(slow, "slow")
     assert late.value.retryable and graph_service.hits["slow"] == 2
 
 

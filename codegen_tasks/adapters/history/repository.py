@@ -5,12 +5,12 @@ from __future__ import annotations
 from codegen_tasks.adapters.history.listing import ListingStore
 from codegen_tasks.adapters.history.reservations import ReservationStore
 from codegen_tasks.adapters.history.results import ResultStore
-from codegen_tasks.adapters.history.runs import RunNode, RunStore, graph_hash
+from codegen_tasks.adapters.history.runs import RunStore, graph_hash
 from codegen_tasks.adapters.history.spend import SpendStore
 
-__all__ = ["History", "RunNode", "graph_hash"]
+__all__ = ["History", "graph_hash"]
 
 
 class History(RunStore, ResultStore, SpendStore, ReservationStore, ListingStore):
     """Runs, results, spend, budget reservations and listings over one engine (see the
-    stores)."""
+    stores): the HistoryStore port in SQL."""

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,23 +19,9 @@ from codegen_tasks.adapters.history.tables import (
     RunRow,
     SnapshotRow,
 )
-from codegen_tasks.domain.records import (
-    RunInfo,
-)
+from codegen_tasks.domain.records import RunInfo, RunNode
 from codegen_tasks.domain.results import BreakingChange, RunStatus, ServiceStatus
 from codegen_tasks.errors import NotFoundError
-
-
-class RunNode(BaseModel):
-    node_id: str
-    service_name: str
-    status: ServiceStatus
-    streamed_tokens: int
-    generation_id: str | None
-    error: str | None
-    error_code: str | None = None
-    error_status: int | None = None
-    updated_at: datetime | None = None  # the node's last step
 
 
 def graph_hash(graph: dict[str, Any]) -> str:

@@ -1,0 +1,1 @@
+"""Graph sources behind the GraphSource port: the Graph Service over HTTP, memory."""
