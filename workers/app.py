@@ -3,6 +3,7 @@ every task eagerly in the calling process (embedded mode), with the same task co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
@@ -29,37 +30,53 @@ def transport_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-def make_app(settings: Settings) -> Celery:
-    app = Celery("codegen", include=["workers.tasks"])
-    app.conf.update(
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_track_started=True,
-        task_routes=TASK_ROUTES,
-        task_default_queue=CONTROL_QUEUE,
-        result_extended=True,
-        result_expires=7 * 24 * 3600,
-        broker_connection_retry_on_startup=True,
-        broker_transport_options=transport_options(settings),
-        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
-        worker_send_task_events=True,
-        task_send_sent_event=True,
-    )
-    if settings.broker_url:
-        app.conf.broker_url = settings.broker_url
-        if settings.broker_url.split("://", 1)[0] in ("redis", "rediss"):
-            app.conf.broker_transport = POISON_SCREENING_TRANSPORT
-        app.conf.result_backend = settings.effective_result_backend
-    else:
-        app.conf.broker_url = "memory://"
-        app.conf.result_backend = "cache+memory://"
-        app.conf.task_always_eager = True
-        app.conf.task_eager_propagates = True
-    return app
+def app_config(settings: Settings) -> dict[str, Any]:
+    """The Celery configuration from the settings: a broker means real workers, none the
+    embedded mode (every task run eagerly in the calling process)."""
+    config: dict[str, Any] = {
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_track_started": True,
+        "task_routes": TASK_ROUTES,
+        "task_default_queue": CONTROL_QUEUE,
+        "result_extended": True,
+        "result_expires": 7 * 24 * 3600,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": transport_options(settings),
+        "result_backend_transport_options": {"visibility_timeout": settings.visibility_timeout_s},
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+    }
+    if not settings.broker_url:
+        return config | {
+            "broker_url": "memory://",
+            "result_backend": "cache+memory://",
+            "task_always_eager": True,
+            "task_eager_propagates": True,
+        }
+    config |= {"broker_url": settings.broker_url}
+    config |= {"result_backend": settings.effective_result_backend}
+    if settings.broker_url.split("://", 1)[0] in ("redis", "rediss"):
+        config |= {"broker_transport": POISON_SCREENING_TRANSPORT}
+    return config
 
 
-app = make_app(get_settings())
+class CodegenApp(Celery):  # type: ignore[misc]  # celery has no type hints
+    """The Celery app, configured from `settings()` when first used (a worker's start, the
+    first task sent or run): importing it reads no setting, and bad settings fail each use
+    with SettingsError."""
+
+    def __init__(self, settings: Callable[[], Settings] = get_settings) -> None:
+        self._settings = settings
+        super().__init__("codegen", include=["workers.tasks"])
+
+    def on_configure(self) -> None:
+        """Called by Celery as it loads the configuration; an error leaves it unloaded."""
+        self.add_defaults(app_config(self._settings()))
+
+
+app = CodegenApp()

@@ -20,8 +20,7 @@ RETRY_OPTIONS: dict[str, Any] = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "retry_jitter": True,
-    "max_retries": get_settings().max_retries,
-}
+}  # the retry limit is CODEGEN_MAX_RETRIES, read when a task retries (run_with_retries)
 
 
 def run_with_retries(
