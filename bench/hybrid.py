@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from bench.harness import API_KEY, MODEL, OWN_PREFIXES, ROOT
 from bench.report import Section, write_section
+from codegen_tasks.domain.results import ServiceResult
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import hybrid_conversation, scaffold_answer
 
@@ -88,9 +89,9 @@ def run_cli(mode: str, responder: Any, extra: dict[str, str]) -> Run:
 
 
 def _passed(service: dict[str, Any]) -> bool:
-    validation = service.get("validation") or {}
-    levels = [v for k, v in validation.items() if k.endswith("Passed")]
-    return bool(levels) and all(v is True for v in levels)
+    """Every level ran and passed."""
+    validation = ServiceResult.model_validate(service).validation
+    return validation is not None and all(v is True for v in validation.levels().values())
 
 
 def main(argv: list[str] | None = None) -> Section:

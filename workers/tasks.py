@@ -15,7 +15,7 @@ from codegen_tasks.api.payloads import (
     RegenerateProjectsPayload,
     ValidatePayload,
 )
-from codegen_tasks.api.results import BatchRun, RegenerateProjectsResult
+from codegen_tasks.api.results import BatchRun, RegenerateProjectsResult, ValidateProjectResult
 from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.export.bundles import merge_bundles
 from codegen_tasks.pipeline import batch, latest
@@ -109,11 +109,8 @@ def _generate_single(task: Task, request: GenerateServicePayload) -> JSON:
 def validate_service(self: Task, payload: JSON) -> JSON | None:
     request = payload_of(self, ValidatePayload, payload)
     if request.node_id is None:
-        return {
-            "services": latest.validate_project(
-                deps(), request.project_id, ai_review=request.ai_review
-            )
-        }
+        services = latest.validate_project(deps(), request.project_id, ai_review=request.ai_review)
+        return {"services": [s.wire() for s in services]}
     node_id = request.node_id
     if request.run_id is not None:
         run_id = request.run_id
@@ -139,7 +136,7 @@ def validate_project(self: Task, payload: JSON) -> JSON:
             deps(), request.project_id, request.node_id, ai_review=request.ai_review
         ),
     )
-    return {"projectId": request.project_id, "services": services}
+    return ValidateProjectResult(project_id=request.project_id, services=services).wire()
 
 
 @app.task(name="codegen.discover_contracts", **RETRY_OPTIONS)

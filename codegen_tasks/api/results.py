@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any, Literal
+
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from codegen_tasks.domain.results import Contract, Finding, ValidationResult
 from codegen_tasks.domain.wire import Message
@@ -33,13 +35,43 @@ class ContractVerdict(Message):
     warnings: list[Finding] = Field(default_factory=list)
 
 
-class ServiceValidation(Message):
+class ValidationEntry(Message):
+    """One service's entry in a validation answer: a field without a value is left out
+    rather than sent as null (the validation or the error, whichever it has)."""
+
+    @model_serializer(mode="wrap")
+    def _present_only(self, dump: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = dump(self)
+        return {key: value for key, value in data.items() if value is not None}
+
+
+class ServiceValidation(ValidationEntry):
     """One service of `codegen.validate_project`; `error` when it has no bundle yet."""
 
     node_id: str
     service_name: str
     validation: ValidationResult | None = None
     error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """No validation (the error says why), or one with errors."""
+        return self.validation is None or bool(self.validation.errors)
+
+
+class FolderValidation(ValidationEntry):
+    """One service folder of `codegen validate --path`: an export's (its graph node known)
+    or code alone (`source` "code": the spec-driven levels were not run)."""
+
+    path: str
+    service_name: str
+    source: Literal["export", "code"]
+    node_id: str | None = None  # the export's node
+    validation: ValidationResult
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.validation.errors)
 
 
 class ValidateProjectResult(Message):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from codegen_tasks.api.results import FolderValidation, ServiceValidation
 from codegen_tasks.domain.records import RunNode
-from codegen_tasks.domain.results import RunResult, ServiceResult, ServiceStatus
+from codegen_tasks.domain.results import RunResult, ServiceResult, ServiceStatus, ValidationLevel
 
 STEP = {
     ServiceStatus.QUEUED: 0,
@@ -95,17 +96,17 @@ def _error_cell(service: ServiceResult) -> str:
 
 
 LEVEL_COLUMNS = {
-    "structuralPassed": "structure",
-    "contractPassed": "contract",
-    "typescriptPassed": "ts",
-    "buildPassed": "build",
-    "healthCheckPassed": "health",
-    "contractDiscoveryPassed": "discovery",
+    ValidationLevel.STRUCTURAL: "structure",
+    ValidationLevel.CONTRACT: "contract",
+    ValidationLevel.TYPESCRIPT: "ts",
+    ValidationLevel.BUILD: "build",
+    ValidationLevel.HEALTH_CHECK: "health",
+    ValidationLevel.CONTRACT_DISCOVERY: "discovery",
 }
 MARK = {True: "[green]ok[/]", False: "[red]failed[/]", None: "[dim]not run[/]"}
 
 
-def validation_table(title: str, services: list[dict[str, Any]]) -> Table:
+def validation_table(title: str, services: Sequence[ServiceValidation | FolderValidation]) -> Table:
     """One row per service: each level's verdict and the first error."""
     table = Table(title=f"validation of {title}")
     table.add_column("service")
@@ -113,18 +114,24 @@ def validation_table(title: str, services: list[dict[str, Any]]) -> Table:
         table.add_column(column)
     table.add_column("first error")
     for s in services:
-        v = s.get("validation") or {}
-        errors = v.get("errors", [])
-        first = errors[0] if errors else {}
-        where = f"{first.get('file')}:{first.get('line')} " if first.get("file") else ""
-        if s.get("source") == "code":
+        if isinstance(s, FolderValidation) and s.source == "code":
             table.caption = "code only: not an export, so no graph node says what it must handle"
+        levels = s.validation.levels() if s.validation is not None else {}
         table.add_row(
-            s["serviceName"],
-            *(MARK.get(v.get(k)) or "?" for k in LEVEL_COLUMNS),
-            (where + first.get("message", s.get("error", "")))[:90],
+            s.service_name,
+            *(MARK[levels.get(level)] for level in LEVEL_COLUMNS),
+            _first_error(s)[:90],
         )
     return table
+
+
+def _first_error(service: ServiceValidation | FolderValidation) -> str:
+    """The first error, led by where it is (`file:line`); else why there is no validation."""
+    errors = service.validation.errors if service.validation is not None else []
+    if not errors:
+        return (service.error if isinstance(service, ServiceValidation) else None) or ""
+    first = errors[0]
+    return (f"{first.file}:{first.line} " if first.file else "") + first.message
 
 
 def breaking_table(result: RunResult) -> Table | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +13,7 @@ import typer
 from pydantic.alias_generators import to_camel
 from rich.table import Table
 
+from codegen_tasks.api.results import FolderValidation, ServiceValidation
 from codegen_tasks.cli.common import (
     JSON_OPTION,
     NODE_OPTION,
@@ -60,6 +62,7 @@ def validate(
 ) -> None:
     """Validate the latest bundles of a project, or service code on disk (all levels,
     compiled in one batch)."""
+    services: Sequence[ServiceValidation | FolderValidation]
     with errors_exit(as_json):
         if (project is None) == (path is None):
             raise PayloadError("name either --project or --path")
@@ -71,10 +74,10 @@ def validate(
             services = latest.validate_project(deps(), project, node, ai_review=ai_review)
     if as_json:
         key = {"projectId": project} if project is not None else {"path": str(path)}
-        emit_json({**key, "services": services})
+        emit_json({**key, "services": [s.wire() for s in services]})
     else:
         stdout.print(validation_table(project or str(path), services))
-    if any("error" in s or (s.get("validation") or {}).get("errors") for s in services):
+    if any(s.failed for s in services):
         raise typer.Exit(1)
 
 

@@ -64,10 +64,17 @@ class ValidationResult(Message):
     errors: list[Finding] = Field(default_factory=list)
     warnings: list[Finding] = Field(default_factory=list)
 
+    def levels(self) -> dict[ValidationLevel, bool | None]:
+        """Each level's verdict, in the order they run; None for a level that was not run."""
+        return {
+            ValidationLevel(field.removesuffix("_passed")): getattr(self, field)
+            for field in LEVEL_FIELDS
+        }
+
     @property
     def passed(self) -> bool:
         """No deterministic level that ran failed."""
-        return all(getattr(self, level) is not False for level in LEVEL_FIELDS)
+        return all(level is not False for level in self.levels().values())
 
     def with_findings(
         self,

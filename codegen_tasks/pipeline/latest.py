@@ -9,7 +9,7 @@ from typing import Any
 
 from codegen_tasks.adapters.storage.bundles import read_bundle
 from codegen_tasks.api.payloads import RegenerateProjectsPayload
-from codegen_tasks.api.results import ContractVerdict
+from codegen_tasks.api.results import ContractVerdict, ServiceValidation
 from codegen_tasks.checks.contracts import (
     called_patterns,
     contract_levels,
@@ -96,25 +96,27 @@ def validate_latest(
 ) -> ValidationResult:
     """Validate one node's latest bundle (NotFoundError when it has none)."""
     found = validate_project(deps, project_id, node_id, ai_review=ai_review)
-    if not found or "validation" not in found[0]:
+    if not found or found[0].validation is None:
         raise NotFoundError(f"node {node_id!r} of project {project_id!r} has no generated bundle")
-    return ValidationResult.model_validate(found[0]["validation"])
+    return found[0].validation
 
 
 def validate_project(
     deps: Deps, project_id: str, node_id: str | None = None, *, ai_review: bool = False
-) -> list[dict[str, Any]]:
+) -> list[ServiceValidation]:
     """Validate every generated service of a project, compiling them in one batch; the
-    optional AI review adds warnings."""
+    optional AI review adds warnings. A service without a bundle comes last, with its error."""
     project = latest_project(deps, project_id)
     nodes = select_nodes(project.graph, node_id)
     bundles: dict[str, tuple[GenerationRecord, list[GeneratedFile]]] = {}
-    missing: list[dict[str, Any]] = []
+    missing: list[ServiceValidation] = []
     for node in nodes:
         try:
             bundles[node.id] = _bundle(deps, project_id, node.id)
         except NotFoundError as exc:
-            missing.append({"nodeId": node.id, "serviceName": node.name, "error": exc.message})
+            missing.append(
+                ServiceValidation(node_id=node.id, service_name=node.name, error=exc.message)
+            )
     context = dict(bundles)  # one node's callees come along for the typed contract check
     for _, target in project.graph.outgoing(node_id) if node_id is not None else []:
         if target.type.gets_code and target.id not in context:
@@ -138,7 +140,7 @@ def validate_project(
         for key, (_, files) in bundles.items()
     }
     checked = check_many(deps.runtime, specs, reports, deps.settings.runtime_concurrency)
-    out: list[dict[str, Any]] = []
+    out: list[ServiceValidation] = []
     platform = load_platform(deps.settings.platform_extra_packages)
     for node in nodes:
         if node.id not in bundles:
@@ -154,7 +156,7 @@ def validate_project(
             ctx = CallContext(None, project_id, node.id, generation.user_id, "review")
             result = with_review(deps, ctx, generator_of(generation), node.name, files, result)
         _record(deps, generation, result)
-        out.append({"nodeId": node.id, "serviceName": node.name, "validation": result.wire()})
+        out.append(ServiceValidation(node_id=node.id, service_name=node.name, validation=result))
     return out + missing
 
 

@@ -6,9 +6,9 @@ from an export, and are not run otherwise: the code alone implies no contract.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from codegen_tasks.adapters.storage.directory import read_folder, service_folders
+from codegen_tasks.api.results import FolderValidation
 from codegen_tasks.checks.static.dependencies import declared_packages
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.graph import parse_graph
@@ -90,7 +90,7 @@ def code_only(result: ValidationResult) -> ValidationResult:
     )
 
 
-def validate_directory(deps: Deps, root: Path, service_name: str | None) -> list[dict[str, Any]]:
+def validate_directory(deps: Deps, root: Path, service_name: str | None) -> list[FolderValidation]:
     """One entry per service folder under `root` (or `root` itself): its validation."""
     folders = service_folders(root)
     limits = {"max_files": deps.settings.max_files, "max_file_bytes": deps.settings.max_file_bytes}
@@ -110,15 +110,18 @@ def validate_directory(deps: Deps, root: Path, service_name: str | None) -> list
     # run only what a stored node describes: the code alone implies no health pattern
     checked = check_many(deps.runtime, exported, reports, bound)
     checked.update(check_many(None, code, reports, bound))
-    out: list[dict[str, Any]] = []
+    out: list[FolderValidation] = []
     for key, files in bundles.items():
         spec = stored[key]
         levels_spec = jobs[key][0]
         result = combine(levels_spec, files, reports.get(key), *checked[key])
-        entry: dict[str, Any] = {"path": key, "serviceName": levels_spec.name}
-        entry["source"] = "export" if spec is not None else "code"
-        if spec is not None:
-            entry["nodeId"] = spec.node_id
-        entry["validation"] = (result if spec is not None else code_only(result)).wire()
-        out.append(entry)
+        out.append(
+            FolderValidation(
+                path=key,
+                service_name=levels_spec.name,
+                source="export" if spec is not None else "code",
+                node_id=spec.node_id if spec is not None else None,
+                validation=result if spec is not None else code_only(result),
+            )
+        )
     return out

@@ -120,8 +120,8 @@ def test_validating_latest_bundles_with_review(make_deps: MakeDeps) -> None:
     services = validate_project(deps, run.project_id, ai_review=True)
     assert len(services) == len(run.services)
     for service in services:
-        validation = ValidationResult.model_validate(service["validation"])
-        assert validation.passed
+        validation = service.validation
+        assert validation is not None and validation.passed
         assert [w.message for w in validation.warnings][-1] == "AI review: no Dockerfile"
     users = next(s for s in run.services if s.service_name == "users")
     plain = validate_latest(deps, run.project_id, users.node_id)
