@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from codegen_tasks.adapters.cache.requests import lookup, single_flight, store
-from codegen_tasks.adapters.llm.limits import call_limits
 from codegen_tasks.budget.rules import Hold
 from codegen_tasks.domain.records import LLMCallRecord
 from codegen_tasks.errors import LLMError
 from codegen_tasks.pipeline.budget import capped, reserve_call
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.limits import call_limits
 from codegen_tasks.pipeline.pricing import call_cost
 from codegen_tasks.ports.llm import Completion, CompletionRequest, request_hash
 

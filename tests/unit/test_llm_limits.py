@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from codegen_tasks.adapters.llm.limits import CallLimits, call_limits, parse_rate
 from codegen_tasks.errors import LLMConfigError
+from codegen_tasks.pipeline.limits import CallLimits, call_limits, parse_rate
 from codegen_tasks.settings import Settings
 
 
