@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from codegen_tasks.adapters.storage.bundles import read_bundle
 from codegen_tasks.checks.contracts import ContractLevels, contract_levels, discover_contracts
-from codegen_tasks.checks.runtime import RuntimeChecker, RuntimeReport
+from codegen_tasks.checks.runtime.report import RuntimeReport
 from codegen_tasks.checks.static.imports import platform_import_findings
 from codegen_tasks.checks.static.structural import structural_check
 from codegen_tasks.checks.static.typescript import TypeScriptReport
@@ -28,6 +28,7 @@ from codegen_tasks.pipeline.generate import load_spec
 from codegen_tasks.pipeline.generators import generator_of
 from codegen_tasks.pipeline.review import describe_contracts, with_review
 from codegen_tasks.platform import Platform, load_platform, persistence_for
+from codegen_tasks.ports.runtime import RuntimeCheck
 
 
 def combine(
@@ -112,7 +113,7 @@ def validate_files(
 
 
 def run_check(
-    checker: RuntimeChecker | None,
+    checker: RuntimeCheck | None,
     spec: ServiceSpec,
     files: list[GeneratedFile],
     ts: TypeScriptReport | None,
@@ -125,7 +126,7 @@ def run_check(
 
 
 def check_many(
-    checker: RuntimeChecker | None,
+    checker: RuntimeCheck | None,
     bundles: Mapping[str, tuple[ServiceSpec, list[GeneratedFile]]],
     reports: Mapping[str, TypeScriptReport],
     concurrency: int,

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from codegen_tasks.checks.contracts.schemas import PayloadSchemas
-from codegen_tasks.checks.runtime import RuntimeChecker
 from codegen_tasks.checks.static.typescript import BundleChecker
 from codegen_tasks.ports.cache import Cache
 from codegen_tasks.ports.graphs import GraphSource
 from codegen_tasks.ports.history import HistoryStore
 from codegen_tasks.ports.llm import LLMClient
+from codegen_tasks.ports.runtime import RuntimeCheck
 from codegen_tasks.ports.storage import ObjectStore
 from codegen_tasks.settings import Settings
 
@@ -39,7 +39,7 @@ class Deps:
     graphs: GraphSource | None = None  # the Graph Service, when one is configured
     typescript: BundleChecker | None = None
     payload_schemas: PayloadSchemas | None = None  # JSON Schemas of message types (AsyncAPI)
-    runtime: RuntimeChecker | None = None
+    runtime: RuntimeCheck | None = None
     clock: Callable[[], datetime] = utc_now
     ids: Callable[[], str] = new_id
     _llm: LLMClient | None = field(default=None, init=False, repr=False)

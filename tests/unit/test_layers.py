@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CLIENT_LIBRARIES = ("alembic", "boto3", "botocore", "redis", "sqlalchemy")
+CLIENT_LIBRARIES = ("alembic", "boto3", "botocore", "psycopg", "redis", "sqlalchemy")
 # modules that do something when imported: the CLI entry point, Alembic's migration script
 RUN_ON_IMPORT = ("codegen_tasks.__main__", "codegen_tasks.migrations.env")
 BAD_SETTINGS = {"CODEGEN_MAX_RETRIES": "many", "CODEGEN_VISIBILITY_TIMEOUT_S": "0"}
@@ -53,7 +53,7 @@ def test_the_pipeline_loads_no_client_library() -> None:
 
 def test_the_wiring_loads_the_client_libraries() -> None:
     """The edge that builds the adapters does load them (so the check above can fail)."""
-    assert set(_loaded_by(["codegen_tasks.wiring"])) >= {"alembic", "sqlalchemy"}
+    assert set(_loaded_by(["codegen_tasks.wiring"])) >= {"alembic", "psycopg", "sqlalchemy"}
 
 
 def test_importing_reads_no_setting_and_using_fails_with_settings_error() -> None:
