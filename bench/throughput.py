@@ -17,12 +17,12 @@ from bench.harness import MODEL, REDIS_URL, bench_env
 from bench.measure import median, percentile
 from bench.report import Section, write_section
 from codegen_tasks.adapters.cache import RedisCache, lookup, store
+from codegen_tasks.api.registry import CHECK_QUEUE, CONTROL_QUEUE, LLM_QUEUE
 from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.generation.prompts import generation_messages
 from codegen_tasks.ports.llm import ChatMessage, Completion, CompletionRequest, Usage
 from codegen_tasks.testing.echo import scaffold_answer
-from workers.routing import CHECK_QUEUE, CONTROL_QUEUE, LLM_QUEUE
 
 TRIVIAL = "celery.accumulate"  # Celery's built-in task: returns its argument
 

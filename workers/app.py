@@ -1,5 +1,6 @@
-"""The Celery app. With CODEGEN_BROKER_URL it talks to real workers; without, it runs
-every task eagerly in the calling process (embedded mode), with the same task code."""
+"""The Celery app of the workers. Without CODEGEN_BROKER_URL it runs tasks eagerly, so the
+task module imports on a bare machine; embedded mode itself runs the same handlers through
+the local runner (`codegen_tasks.pipeline.local`), not through Celery."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 
 from celery import Celery
 
+from codegen_tasks.api.registry import CONTROL_QUEUE, TASK_ROUTES
 from codegen_tasks.settings import Settings, get_settings
-from workers.routing import CONTROL_QUEUE, TASK_ROUTES
 
 # kombu's Redis transport, rejecting poison messages to a dead-letter list (workers.poison)
 POISON_SCREENING_TRANSPORT = "workers.poison:Transport"
@@ -31,8 +32,9 @@ def transport_options(settings: Settings) -> dict[str, Any]:
 
 
 def app_config(settings: Settings) -> dict[str, Any]:
-    """The Celery configuration from the settings: a broker means real workers, none the
-    embedded mode (every task run eagerly in the calling process)."""
+    """The Celery configuration from the settings: a broker means real workers; without one
+    every task runs eagerly in the calling process (the embedded client does not use it: it
+    runs the handlers through the local runner)."""
     config: dict[str, Any] = {
         "task_serializer": "json",
         "result_serializer": "json",

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Task
 
-from codegen_tasks.api.client import summary
+from codegen_tasks.api.summary import summary
 from codegen_tasks.pipeline.progress import ProgressListener
 
 PROGRESS = "PROGRESS"

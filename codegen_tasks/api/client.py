@@ -12,58 +12,24 @@ they run in this process (embedded mode), so the same calls work on a bare machi
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from celery.result import AsyncResult
 
+from codegen_tasks.api import registry
 from codegen_tasks.api.payload_rules import parse_payload
-from codegen_tasks.api.payloads import (
-    ContractsPayload,
-    GenerateProjectPayload,
-    GenerateServicePayload,
-    MergeBundlePayload,
-    RegenerateProjectsPayload,
-    ValidatePayload,
-)
+from codegen_tasks.api.payloads import GenerateProjectPayload
+from codegen_tasks.api.registry import TASK_ROUTES, public_task
+from codegen_tasks.api.summary import summary
 from codegen_tasks.domain.wire import Message
 from codegen_tasks.errors import CodegenError, TaskFailedError
 from codegen_tasks.settings import Settings, get_settings
 
-TASKS: dict[str, type[Message]] = {
-    "codegen.generate_project": GenerateProjectPayload,
-    "codegen.generate_service": GenerateServicePayload,
-    "codegen.validate_project": ValidatePayload,
-    "codegen.validate_service": ValidatePayload,
-    "codegen.discover_contracts": ContractsPayload,
-    "codegen.validate_contracts": ContractsPayload,
-    "codegen.regenerate_projects": RegenerateProjectsPayload,
-    "codegen.merge_bundle": MergeBundlePayload,
-}
-SUMMARY_FIELDS = (
-    "projectId", "nodeId", "runId", "batchId", "aiModel", "forceRegenerate", "stream",
-    "projectIds", "all",
-)  # fmt: skip
-MAX_LIST = 5
+if TYPE_CHECKING:
+    from codegen_tasks.pipeline.context import Deps
+
 Payload = Message | dict[str, Any]
-
-
-def summary(payload: dict[str, Any], service_name: str | None = None) -> str:
-    """What Flower shows as the task's arguments: ids, the node's service name and model
-    only, never graphs, metadata or secrets; long id lists are cut."""
-    shown: dict[str, Any] = {}
-    for key in SUMMARY_FIELDS:
-        if key == "runId" and service_name:
-            shown["service"] = service_name
-        value = payload.get(key)
-        if value in (None, False):
-            continue
-        if isinstance(value, list) and len(value) > MAX_LIST:
-            value = [*value[:MAX_LIST], f"+{len(value) - MAX_LIST} more"]
-        shown[key] = value
-    if payload.get("graph") is not None:
-        shown["graph"] = "<inline>"
-    return repr(shown)
 
 
 class TaskTimeoutError(CodegenError):
@@ -75,6 +41,7 @@ class CodegenClient:
         self.settings = settings or get_settings()
         self.embedded = not self.settings.broker_url
         self._app: Celery | None = None
+        self._deps: Deps | None = None  # embedded mode's ports, built on first use
         self._eager: dict[str, Any] = {}
         self._results: dict[str, AsyncResult] = {}
 
@@ -106,19 +73,16 @@ class CodegenClient:
 
     @property
     def app(self) -> Celery:
+        """The Celery app sending to the workers; in embedded mode one without a broker
+        (tasks run here, a task id it does not know is PENDING)."""
         if self._app is None:
             self._app = self._embedded_app() if self.embedded else self._remote_app()
         return self._app
 
     def _embedded_app(self) -> Celery:
-        import workers.tasks  # noqa: F401  (registers the tasks)
-        from workers.app import app as embedded_app
-
-        return embedded_app
+        return Celery("codegen-embedded", broker="memory://", backend="cache+memory://")
 
     def _remote_app(self) -> Celery:
-        from workers.routing import TASK_ROUTES  # queue names only, no task code
-
         app = Celery(
             "codegen-client",
             broker=self.settings.broker_url,
@@ -135,36 +99,40 @@ class CodegenClient:
 
     def validated(self, task_name: str, payload: Payload) -> dict[str, Any]:
         """The payload checked against the task's schema, as camelCase JSON."""
-        model = TASKS.get(task_name)
-        if model is None:
-            raise CodegenError(f"unknown task {task_name!r}; known: {sorted(TASKS)}")
+        return self._parsed(task_name, payload).wire()
+
+    def _parsed(self, task_name: str, payload: Payload) -> Message:
+        model = public_task(task_name).payload_model
         if isinstance(payload, Message) and not isinstance(payload, model):
             raise CodegenError(f"{task_name} takes {model.__name__}, not {type(payload).__name__}")
-        return (payload if isinstance(payload, Message) else parse_payload(model, payload)).wire()
+        return payload if isinstance(payload, Message) else parse_payload(model, payload)
 
     def enqueue(self, task_name: str, payload: Payload, **options: Any) -> str:
-        """Validate the payload against the task's schema and send it; returns the task id."""
-        data = self.validated(task_name, payload)
-        if self.embedded and task_name == "codegen.generate_project":
-            return self._embedded_run(GenerateProjectPayload.model_validate(data))
+        """Validate the payload against the task's schema and send it; returns the task id.
+        In embedded mode the task runs here, to its end, through the local runner."""
+        parsed = self._parsed(task_name, payload)
         if self.embedded:
-            eager = self.app.tasks[task_name].apply(args=[data], **options)
-            self._eager[str(eager.id)] = eager.get()
-            return str(eager.id)
+            return self._run_here(task_name, parsed)
+        data = parsed.wire()
         result = self.app.send_task(
             task_name, args=[data], argsrepr=summary(data), kwargsrepr="{}", **options
         )
         self._results[str(result.id)] = result  # released by close()
         return str(result.id)
 
-    def _embedded_run(self, payload: GenerateProjectPayload) -> str:
-        """A project run in this process, its nodes concurrently (not an eager task loop)."""
-        from codegen_tasks.pipeline.embedded import EmbeddedRun
+    def _run_here(self, task_name: str, payload: Message) -> str:
+        from codegen_tasks.pipeline.local import LocalRunner
         from codegen_tasks.wiring import build_deps
 
-        run = EmbeddedRun(build_deps(self.settings), payload)
-        self._eager[run.run_id] = run.run().wire()
-        return run.run_id
+        spec = public_task(task_name)
+        if self._deps is None:
+            self._deps = build_deps(self.settings)
+        deps = self._deps
+        run_id = payload.run_id if isinstance(payload, GenerateProjectPayload) else None
+        task_id = run_id or deps.ids()
+        result = LocalRunner(deps).run(spec, payload, task_id)
+        self._eager[task_id] = spec.wire(result)
+        return task_id
 
     def result(self, task_id: str) -> AsyncResult:
         """One result handle per task id, released by `close()`."""
@@ -198,27 +166,27 @@ class CodegenClient:
             raise exc if isinstance(exc, CodegenError) else TaskFailedError(str(exc))
         return result.result
 
-    # one method per task, by its backend name
+    # one method per public task, named after it
     def generate_project(self, payload: Payload) -> str:
-        return self.enqueue("codegen.generate_project", payload)
+        return self.enqueue(registry.GENERATE_PROJECT.name, payload)
 
     def generate_service(self, payload: Payload) -> str:
-        return self.enqueue("codegen.generate_service", payload)
+        return self.enqueue(registry.GENERATE_SERVICE.name, payload)
 
     def validate_project(self, payload: Payload) -> str:
-        return self.enqueue("codegen.validate_project", payload)
+        return self.enqueue(registry.VALIDATE_PROJECT.name, payload)
 
     def validate_service(self, payload: Payload) -> str:
-        return self.enqueue("codegen.validate_service", payload)
+        return self.enqueue(registry.VALIDATE_SERVICE.name, payload)
 
     def discover_contracts(self, payload: Payload) -> str:
-        return self.enqueue("codegen.discover_contracts", payload)
+        return self.enqueue(registry.DISCOVER_CONTRACTS.name, payload)
 
     def validate_contracts(self, payload: Payload) -> str:
-        return self.enqueue("codegen.validate_contracts", payload)
+        return self.enqueue(registry.VALIDATE_CONTRACTS.name, payload)
 
     def regenerate_projects(self, payload: Payload) -> str:
-        return self.enqueue("codegen.regenerate_projects", payload)
+        return self.enqueue(registry.REGENERATE_PROJECTS.name, payload)
 
     def merge_bundle(self, payload: Payload) -> str:
-        return self.enqueue("codegen.merge_bundle", payload)
+        return self.enqueue(registry.MERGE_BUNDLE.name, payload)

@@ -1,13 +1,15 @@
-"""Task results a backend gets back beyond a run's: batches, contract verdicts, validations."""
+"""Task results a backend gets back beyond a run's: batches, contract verdicts, validations,
+bundle merges. The published models: tasks return them and the JSON Schemas describe them."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field, RootModel, SerializerFunctionWrapHandler, model_serializer
 
 from codegen_tasks.domain.results import Contract, Finding, ValidationResult
 from codegen_tasks.domain.wire import Message
+from codegen_tasks.export.merge import FileChange
 
 
 class BatchRun(Message):
@@ -77,3 +79,30 @@ class FolderValidation(ValidationEntry):
 class ValidateProjectResult(Message):
     project_id: str
     services: list[ServiceValidation] = Field(default_factory=list)
+
+
+class ProjectValidations(Message):
+    """`codegen.validate_service` without a nodeId: every service of the project."""
+
+    services: list[ServiceValidation]
+
+
+class ServiceValidationResult(RootModel[ValidationResult | ProjectValidations | None]):
+    """`codegen.validate_service`: the node's validation; every service's without a nodeId;
+    null for a node of a run whose generation failed (nothing to validate)."""
+
+
+class MergeBundleResult(Message):
+    """`codegen.merge_bundle`: the merged bundle stored, and what the merge did per file."""
+
+    project_id: str
+    node_id: str
+    bundle_uri: str  # the merged bundle
+    bundle_hash: str
+    base_bundle_uri: str
+    user_bundle_uri: str
+    new_bundle_uri: str
+    clean: bool  # no conflict markers in the merged bundle
+    conflicts: list[str] = Field(default_factory=list)
+    changes: list[FileChange] = Field(default_factory=list)  # paths relative to the bundle
+    summary: dict[str, int] = Field(default_factory=dict)

@@ -7,34 +7,18 @@ its own; files only the user has are kept as they are.
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from codegen_tasks.adapters import keys
 from codegen_tasks.adapters.storage.bundles import read_bundle, write_bundle
 from codegen_tasks.api.payloads import MergeBundlePayload
+from codegen_tasks.api.results import MergeBundleResult
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.wire import Message
 from codegen_tasks.errors import NotFoundError, PayloadError
 from codegen_tasks.export import merge
-from codegen_tasks.export.merge import FileChange, FileMerge
+from codegen_tasks.export.merge import FileMerge
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.ports.storage import key_from_uri
 
 MERGE_KIND = "merge"
-
-
-class MergeBundleResult(Message):
-    project_id: str
-    node_id: str
-    bundle_uri: str  # the merged bundle
-    bundle_hash: str
-    base_bundle_uri: str
-    user_bundle_uri: str
-    new_bundle_uri: str
-    clean: bool  # no conflict markers in the merged bundle
-    conflicts: list[str] = Field(default_factory=list)
-    changes: list[FileChange] = Field(default_factory=list)  # paths relative to the bundle
-    summary: dict[str, int] = Field(default_factory=dict)
 
 
 def merged_files(ours: dict[str, str], merges: list[FileMerge]) -> list[GeneratedFile]:

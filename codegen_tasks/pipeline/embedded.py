@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
+from codegen_tasks.api import registry
 from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.checks.static.batching import BatchingChecker
 from codegen_tasks.domain.results import RunResult
@@ -77,7 +78,7 @@ class EmbeddedRun:
 
     def run(self) -> RunResult:
         try:
-            plan = self._retrying("codegen.generate_project", self._plan, None)
+            plan = self._retrying(registry.GENERATE_PROJECT.name, self._plan, None)
         finally:
             self._planned.set()
         if not plan.created and self._deps.history.run_info(self.run_id).finished_at:
@@ -108,7 +109,9 @@ class EmbeddedRun:
             if self._result is None or self.cancelled:
                 closer = cancel_run if self.cancelled else closer
                 work = self._closer(closer)
-                self._result = self._retrying("codegen.finalize_run", work, None, stoppable=False)
+                self._result = self._retrying(
+                    registry.FINALIZE_RUN.name, work, None, stoppable=False
+                )
             return self._result
 
     def _closer(self, closer: Callable[[Deps, str], RunResult]) -> Callable[[], RunResult]:

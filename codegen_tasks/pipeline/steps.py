@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from codegen_tasks.api import registry
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.context import Deps
@@ -46,18 +47,18 @@ def _checks_payload(job: NodeJob, metadata: JSON) -> JSON:
 
 
 GENERATE = NodeStep(
-    task="codegen.generate_service",
+    task=registry.GENERATE_SERVICE.name,
     run=generate_node,
     payload=NodeJob.payload,
     give_up=record_failure,
 )
 VALIDATE = NodeStep(
-    task="codegen.validate_service",
+    task=registry.VALIDATE_SERVICE.name,
     run=_validate,
     payload=_checks_payload,
 )
 DISCOVER = NodeStep(
-    task="codegen.discover_contracts",
+    task=registry.DISCOVER_CONTRACTS.name,
     run=_discover,
     payload=_checks_payload,
 )

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from codegen_tasks.adapters.history.repository import History
-from codegen_tasks.api.client import TASKS, CodegenClient, summary
+from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.api.payloads import GenerateProjectPayload, RegenerateProjectsPayload
+from codegen_tasks.api.registry import PUBLIC as TASKS
 from codegen_tasks.api.schema import all_schemas
+from codegen_tasks.api.summary import summary
 from codegen_tasks.budget.estimate import DEFAULT_COMPLETION_TOKENS, estimate_project, prompt_tokens
 from codegen_tasks.budget.prices import price_of
 from codegen_tasks.domain.graph import parse_graph
