@@ -21,8 +21,8 @@ from bench.harness import API_KEY, MODEL, OWN_PREFIXES, ROOT
 from bench.measure import median, spread
 from bench.report import Section, write_section
 from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.generation.scaffold import render_service

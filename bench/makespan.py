@@ -14,7 +14,7 @@ from bench.harness import bench_env
 from bench.measure import RunMeasure, median, ratio, run_project, spread, warm_up
 from bench.report import Section, write_section
 from codegen_tasks.api.client import CodegenClient
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

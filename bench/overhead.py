@@ -17,9 +17,9 @@ from bench.measure import median, percentile, run_project, spread, warm_up
 from bench.report import Section, write_section
 from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.context import Deps

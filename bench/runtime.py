@@ -14,10 +14,10 @@ from bench.graphgen import synthetic_project
 from bench.measure import median
 from bench.overhead import bundles
 from bench.report import Section, write_section
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.runtime import RuntimeChecker
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.pipeline.check import check_many
 from codegen_tasks.settings import Settings

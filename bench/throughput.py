@@ -18,7 +18,7 @@ from bench.measure import median, percentile
 from bench.report import Section, write_section
 from codegen_tasks.adapters.cache import RedisCache, lookup, store
 from codegen_tasks.api.registry import CHECK_QUEUE, CONTROL_QUEUE, LLM_QUEUE
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.generation.prompts import generation_messages
 from codegen_tasks.ports.llm import ChatMessage, Completion, CompletionRequest, Usage

@@ -17,7 +17,7 @@ import redis
 from bench.harness import procfile_workers, wait_ready
 from codegen_tasks.budget.prices import price_of
 from codegen_tasks.budget.rules import max_cost, price_cap
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.generation.prompts import generation_messages
 from codegen_tasks.ports.llm import CompletionRequest

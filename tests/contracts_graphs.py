@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.errors import NotFoundError
 from codegen_tasks.ports.graphs import GraphSource
 from tests.examples import SHOP_CODE_NODES, SHOP_PROJECT_ID, shop

@@ -13,6 +13,7 @@ import typer
 from codegen_tasks.adapters.graphs.http import HttpGraphSource
 from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.cli.common import (
     JSON_OPTION,
     console,
@@ -25,7 +26,6 @@ from codegen_tasks.cli.common import (
 )
 from codegen_tasks.cli.display import RunProgress, breaking_table, run_table
 from codegen_tasks.cli.estimate import estimate_run, show_estimate
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.modes import GenerationMode, resolve_mode
 from codegen_tasks.domain.results import RunResult, RunStatus
 from codegen_tasks.errors import CodegenError, NotFoundError, PayloadError

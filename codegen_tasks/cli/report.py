@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from codegen_tasks.adapters.history.listing import aware
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import ServiceStatus
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.project import run_result

@@ -19,8 +19,9 @@ from codegen_tasks.checks.contracts import (
 from codegen_tasks.checks.contracts.asyncapi import Project, asyncapi_document, payload_types
 from codegen_tasks.checks.contracts.compat import ServiceBundle, apply_typed, plan_checks
 from codegen_tasks.checks.contracts.schemas import Schema
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import Graph, Node, ProjectGraph, parse_graph
+from codegen_tasks.domain.graph import Graph, Node, ProjectGraph
 from codegen_tasks.domain.records import ContractsRecord, GenerationRecord, ValidationRecord
 from codegen_tasks.domain.results import ContractSet, Finding, ValidationLevel, ValidationResult
 from codegen_tasks.domain.spec import build_service_spec

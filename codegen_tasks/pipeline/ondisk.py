@@ -9,9 +9,9 @@ from pathlib import Path
 
 from codegen_tasks.adapters.storage.directory import read_folder, service_folders
 from codegen_tasks.api.results import FolderValidation
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.static.dependencies import declared_packages
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import Finding, ValidationLevel, ValidationResult
 from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 from codegen_tasks.errors import CodegenError, ExportError, NotFoundError

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codegen_tasks.api.payloads import GenerateProjectPayload
-from codegen_tasks.domain.graph import Node, ProjectGraph, parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
+from codegen_tasks.domain.graph import Node, ProjectGraph
 from codegen_tasks.domain.modes import resolve_mode
 from codegen_tasks.domain.records import RunInfo, RunNode
 from codegen_tasks.domain.results import (

@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from codegen_tasks.domain.graph import ProjectGraph, parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
+from codegen_tasks.domain.graph import ProjectGraph
 from codegen_tasks.pipeline.context import Deps
 
 MAX_ENTRIES = 16

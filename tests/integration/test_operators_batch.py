@@ -17,7 +17,7 @@ import pytest
 
 from codegen_tasks.adapters.history.migrate import open_history
 from codegen_tasks.adapters.history.repository import History
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.pipeline.latest import batch_run_id
 from codegen_tasks.testing import FakeOpenRouter
 from codegen_tasks.testing.echo import scaffold_answer

@@ -13,12 +13,12 @@ from typing import ClassVar
 import psycopg
 import pytest
 
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.runtime import RuntimeChecker, RuntimeConfig
 from codegen_tasks.checks.runtime.databases import PostgresThrowaways, Throwaway
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import ValidationResult
 from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 from codegen_tasks.generation.scaffold import render_service

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import ValidationResult
 from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 from codegen_tasks.generation.scaffold import render_service

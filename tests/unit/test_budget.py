@@ -233,8 +233,8 @@ PRICE_CAP = PriceCap(prompt_usd_per_mtok=3.0, completion_usd_per_mtok=15.0)
 
 
 def test_estimate_and_reservation_read_the_same_prices(make_deps: MakeDeps) -> None:
+    from codegen_tasks.checks.graph_input import parse_graph
     from codegen_tasks.cli.estimate import estimate_run
-    from codegen_tasks.domain.graph import parse_graph
     from tests.examples import shop
 
     listed = ModelInfo(id=MODEL, prompt_usd_per_mtok=7.0, completion_usd_per_mtok=21.0)

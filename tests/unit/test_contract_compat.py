@@ -9,8 +9,8 @@ from codegen_tasks.checks.contracts.asyncapi import Project, asyncapi_document, 
 from codegen_tasks.checks.contracts.breaking import pattern_changes
 from codegen_tasks.checks.contracts.compat import MODULE, ServiceBundle, apply_typed, plan_checks
 from codegen_tasks.checks.contracts.typetext import callee_types
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import (
     BreakingChange,
     Contract,

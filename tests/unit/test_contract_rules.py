@@ -11,8 +11,8 @@ from codegen_tasks.checks.contracts import (
     discovery_findings,
     health_findings,
 )
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import Contract, ContractSet, ValidationLevel, ValidationResult
 from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 

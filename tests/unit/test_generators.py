@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from codegen_tasks.api.payloads import GenerateServicePayload
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.modes import GenerationMode
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.generation.hybrid import HYBRID_PROMPT_VERSION

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from codegen_tasks.domain.graph import EdgeType, NodeType, parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
+from codegen_tasks.domain.graph import EdgeType, NodeType
 from codegen_tasks.domain.spec import build_service_spec, called_targets
 from codegen_tasks.errors import GraphError
 from tests.examples import SHOP_CODE_NODES, node_id, shop

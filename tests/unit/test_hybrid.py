@@ -9,8 +9,8 @@ import pytest
 from codegen_tasks.adapters.cache.requests import request_hash
 from codegen_tasks.adapters.llm.memory import ScriptedLLM
 from codegen_tasks.api.payloads import GenerateProjectPayload, GenerateServicePayload
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.modes import GenerationMode, resolve_mode
 from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.domain.spec import ServiceSpec, build_service_spec

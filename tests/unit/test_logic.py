@@ -9,8 +9,8 @@ import pytest
 
 from codegen_tasks.checks.contracts import contract_levels
 from codegen_tasks.checks.expressions import expression_problems
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.spec import event_name
 from codegen_tasks.errors import GraphError
 from codegen_tasks.generation.scaffold import render_service

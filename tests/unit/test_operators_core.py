@@ -13,7 +13,7 @@ from codegen_tasks.api.schema import all_schemas
 from codegen_tasks.api.summary import summary
 from codegen_tasks.budget.estimate import DEFAULT_COMPLETION_TOKENS, estimate_project, prompt_tokens
 from codegen_tasks.budget.prices import price_of
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.errors import CodegenError, PayloadError
 from codegen_tasks.generation.scaffold import BUILTIN_MODEL
 from codegen_tasks.pipeline.batch import batch_run, run_payload

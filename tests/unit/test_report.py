@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.results import (
     Contract,
     Finding,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from codegen_tasks.api.payloads import GenerateProjectPayload
-from codegen_tasks.domain.graph import parse_graph
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.results import RunStatus, ServiceStatus
 from codegen_tasks.errors import GraphError, NotFoundError
 from codegen_tasks.pipeline import latest

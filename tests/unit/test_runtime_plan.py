@@ -7,13 +7,13 @@ from typing import Any
 
 from codegen_tasks.checks.contracts import discover_contracts
 from codegen_tasks.checks.contracts.syntax import parse_bundle
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.runtime.judge import excerpt, judge
 from codegen_tasks.checks.runtime.payloads import PayloadBuilder
 from codegen_tasks.checks.runtime.plan import ProbePlan, build_plan, health_only
 from codegen_tasks.checks.runtime.report import Exit, RuntimeReport, Transcript
 from codegen_tasks.checks.static.typescript import TypeScriptReport
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import Finding, ValidationLevel
 from codegen_tasks.domain.spec import ServiceSpec, build_service_spec
 from codegen_tasks.generation.scaffold import render_service

@@ -8,8 +8,8 @@ from codegen_tasks.adapters.storage.bundles import write_bundle
 from codegen_tasks.adapters.storage.memory import MemoryStore
 from codegen_tasks.api.payload_rules import parse_payload
 from codegen_tasks.api.payloads import ContractsPayload
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.files import GeneratedFile, check_path
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.safety import id_problem, key_problem, path_problem
 from codegen_tasks.errors import GraphError, PayloadError, StorageError, UnsafePathError
 from codegen_tasks.ports.storage import check_key, check_prefix

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.static.jsonc import strip_comments
 from codegen_tasks.checks.static.structural import structural_findings
 from codegen_tasks.domain.files import GeneratedFile, check_files
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.spec import ServiceSpec, build_service_spec, called_targets
 from codegen_tasks.generation.scaffold import SCAFFOLD_VERSION, render_service
 from codegen_tasks.generation.scaffold.naming import camel, constant, pascal, ts_string
