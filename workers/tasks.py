@@ -10,7 +10,9 @@ from typing import Any
 from celery import Task, chain, chord, group
 
 from codegen_tasks.api import registry
+from codegen_tasks.api.payloads import GenerateServicePayload
 from codegen_tasks.api.results import BatchRun
+from codegen_tasks.domain.records import GenerationRecord
 from codegen_tasks.pipeline import handlers
 from codegen_tasks.pipeline.generate import generate_node, record_failure
 from codegen_tasks.pipeline.jobs import NodeJob
@@ -84,7 +86,7 @@ def generate_service(self: Task, payload: JSON) -> Any:
     return spec.wire(record)
 
 
-def _generate_single(task: Task, request: Any) -> Any:
+def _generate_single(task: Task, request: GenerateServicePayload) -> GenerationRecord:
     """A backend asked for one node: a run of that node alone (the task's id), generated
     here, then validated, discovered and closed by a chain."""
     run_id = str(task.request.id)

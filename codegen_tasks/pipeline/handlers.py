@@ -108,17 +108,15 @@ def start_single(deps: Deps, payload: GenerateServicePayload, run_id: str) -> No
 def validate_service(deps: Deps, payload: ValidatePayload) -> ServiceValidationResult:
     """The node's validation: in its run, else of its latest bundle; every service's
     without a nodeId."""
-    if payload.node_id is None:
-        services = _validations(deps, payload)
-        return ServiceValidationResult(ProjectValidations(services=services))
+    node, review = payload.node_id, payload.ai_review
+    if node is None:
+        return ServiceValidationResult(ProjectValidations(services=_validations(deps, payload)))
     if payload.run_id is not None:
-        found = validate_in_run(deps, payload.run_id, payload.node_id, ai_review=payload.ai_review)
-        return ServiceValidationResult(found)
-    ai_review = payload.ai_review
-    latest_one = latest.validate_latest(
-        deps, payload.project_id, payload.node_id, ai_review=ai_review
-    )
-    return ServiceValidationResult(latest_one)
+        return ServiceValidationResult(
+            validate_in_run(deps, payload.run_id, node, ai_review=review)
+        )
+    found = latest.validate_latest(deps, payload.project_id, node, ai_review=review)
+    return ServiceValidationResult(found)
 
 
 def validate_project(deps: Deps, payload: ValidatePayload) -> ValidateProjectResult:
