@@ -28,8 +28,8 @@ import json, sys
 from codegen_tasks.api.client import CodegenClient
 from codegen_tasks.errors import CodegenError
 with CodegenClient() as client:
-    task = client.enqueue("codegen.validate_contracts", json.loads(sys.argv[1]))
-    try:
+    try:  # embedded mode runs the task in enqueue: its error is raised there
+        task = client.enqueue("codegen.validate_contracts", json.loads(sys.argv[1]))
         print(json.dumps(client.wait(task, timeout=120)))
     except CodegenError as exc:
         print(json.dumps({"failed": exc.code, "message": exc.message}))
