@@ -3,23 +3,33 @@
 // service is reached on the sandbox's loopback. Usage: node probe.js PLAN.json < NONCE
 // The nonce (read from stdin before the service starts, so the service cannot read it)
 // prefixes the transcript line: output forged by the service is not taken for ours.
+// The service is spawned first, before anything else is loaded, so that its start-up (the
+// bulk of the check) begins at once; the probe speaks NestJS's TCP framing through the
+// framework's own JsonSocket, without loading the rest of NestJS a second time.
 'use strict';
 const fs = require('fs');
-const http = require('http');
-const net = require('net');
-const path = require('path');
 const { spawn } = require('child_process');
 
 const nonce = fs.readFileSync(0, 'utf8').trim();
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const appRequire = require('module').createRequire(path.join(plan.appDir, 'probe.js'));
-appRequire('reflect-metadata');
-const { ClientTCP } = appRequire('@nestjs/microservices');
-const { firstValueFrom, timeout } = appRequire('rxjs');
+const child = spawn(process.execPath, plan.command, {
+  cwd: plan.appDir,
+  env: plan.env,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+fs.closeSync(0);
+
+const http = require('http');
+const net = require('net');
+const path = require('path');
 
 const MAX_OUTPUT = 64 * 1024;
+const POLL_MS = 10;
+const CLOSE_WAIT_MS = 250;
 const output = { stdout: '', stderr: '' };
 let exited = null;
+let wakeOnExit = () => undefined;
+const closed = new Promise((resolve) => child.once('close', resolve));
 
 function keep(stream, chunk) {
   if (output[stream].length < MAX_OUTPUT) {
@@ -27,19 +37,23 @@ function keep(stream, chunk) {
   }
 }
 
-const child = spawn(process.execPath, plan.command, {
-  cwd: plan.appDir,
-  env: plan.env,
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-fs.closeSync(0);
 child.stdout.on('data', (chunk) => keep('stdout', chunk));
 child.stderr.on('data', (chunk) => keep('stderr', chunk));
 child.on('exit', (code, signal) => {
   exited = { code, signal };
+  wakeOnExit();
 });
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A pause that ends early when the service exits.
+function pause(ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wakeOnExit = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}
 
 function canConnect(port) {
   return new Promise((resolve) => {
@@ -58,9 +72,87 @@ async function waitListening(ports, deadline) {
     if (open.every(Boolean)) {
       return true;
     }
-    await sleep(50);
+    await pause(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
   }
   return false;
+}
+
+// A client of the service's TCP transport: requests `{pattern, data, id}`, answers
+// `{id, response, err, isDisposed}`, events `{pattern, data}` (what ClientTCP sends).
+class Client {
+  constructor(port) {
+    const appRequire = require('module').createRequire(path.join(plan.appDir, 'probe.js'));
+    const { JsonSocket } = appRequire('@nestjs/microservices/helpers/json-socket');
+    this.pending = new Map();
+    this.nextId = 0;
+    this.socket = new JsonSocket(new net.Socket());
+    this.ready = new Promise((resolve) => {
+      this.socket.once('connect', () => resolve(null));
+      this.socket.once('error', (error) => resolve(error));
+    });
+    this.socket.on('message', (answer) => this.answered(answer));
+    this.socket.on('error', () => undefined);
+    this.socket.on('close', () => this.fail({ name: 'Error', message: 'Connection closed' }));
+    this.socket.connect(port, '127.0.0.1');
+  }
+
+  answered({ id, response, err }) {
+    const call = this.pending.get(id);
+    if (call === undefined) {
+      return;
+    }
+    this.pending.delete(id);
+    if (err) {
+      call.reject(err);
+    } else {
+      call.resolve(response === undefined ? null : response);
+    }
+  }
+
+  fail(error) {
+    for (const call of this.pending.values()) {
+      call.reject(error);
+    }
+    this.pending.clear();
+  }
+
+  async request(pattern, data) {
+    const problem = await this.ready;
+    if (problem) {
+      throw problem;
+    }
+    const id = `probe-${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.sendMessage({ pattern, data, id }, (error) => error && this.fail(error));
+    });
+  }
+
+  async event(pattern, data) {
+    const problem = await this.ready;
+    if (problem) {
+      throw problem;
+    }
+    return new Promise((resolve, reject) => {
+      this.socket.sendMessage({ pattern, data }, (error) => (error ? reject(error) : resolve(null)));
+    });
+  }
+
+  close() {
+    this.socket.netSocket.destroy();
+  }
+}
+
+function withTimeout(promise, ms) {
+  let timer;
+  const timedOut = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error('Timeout has occurred');
+      error.name = 'TimeoutError';
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([promise, timedOut]).finally(() => clearTimeout(timer));
 }
 
 function fill(step, replies) {
@@ -87,15 +179,10 @@ async function send(client, step, replies) {
   const record = { name: step.name, pattern: step.pattern, data };
   try {
     if (step.kind === 'event') {
-      await firstValueFrom(client.emit(step.pattern, data).pipe(timeout(plan.callTimeoutMs)), {
-        defaultValue: null,
-      });
+      await withTimeout(client.event(step.pattern, data), plan.callTimeoutMs);
       record.reply = null;
     } else {
-      const reply = await firstValueFrom(
-        client.send(step.pattern, data).pipe(timeout(plan.callTimeoutMs)),
-        { defaultValue: null },
-      );
+      const reply = await withTimeout(client.request(step.pattern, data), plan.callTimeoutMs);
       record.reply = reply === undefined ? null : reply;
       replies[step.name] = record.reply;
     }
@@ -122,6 +209,19 @@ function getHealth(port) {
   });
 }
 
+// The verdict is known: the service is killed at once, and its output read to the end
+// (its pipes close when it is gone; a process of its own holding them open is not waited
+// for beyond CLOSE_WAIT_MS: the sandbox ends it with the probe).
+async function stopService() {
+  child.kill('SIGKILL');
+  let timer;
+  const bound = new Promise((resolve) => {
+    timer = setTimeout(resolve, CLOSE_WAIT_MS);
+  });
+  await Promise.race([closed, bound]);
+  clearTimeout(timer);
+}
+
 async function main() {
   const started = Date.now();
   const ports = plan.httpPort ? [plan.tcpPort, plan.httpPort] : [plan.tcpPort];
@@ -129,7 +229,7 @@ async function main() {
   transcript.listening = await waitListening(ports, started + plan.bootTimeoutMs);
   transcript.bootMs = Date.now() - started;
   if (transcript.listening) {
-    const client = new ClientTCP({ host: '127.0.0.1', port: plan.tcpPort });
+    const client = new Client(plan.tcpPort);
     const replies = {};
     for (const step of plan.steps) {
       transcript.steps.push(await send(client, step, replies));
@@ -142,9 +242,8 @@ async function main() {
     }
     client.close();
   }
-  await sleep(100); // the service's last log lines
   transcript.exited = exited;
-  child.kill('SIGKILL');
+  await stopService();
   transcript.stdout = output.stdout;
   transcript.stderr = output.stderr;
   process.stdout.write(`${nonce} ${JSON.stringify(transcript)}\n`, () => process.exit(0));
