@@ -48,8 +48,9 @@ def build_deps(settings: Settings) -> Deps:
         if typescript is not None
         else None
     )
+    cache = cache_from_settings(settings)
     runtime = (
-        RuntimeChecker.from_settings(settings)
+        RuntimeChecker.from_settings(settings, cache)  # verdicts kept in the cache
         if typescript is not None and settings.runtime_check
         else None
     )
@@ -57,7 +58,7 @@ def build_deps(settings: Settings) -> Deps:
         settings=settings,
         history=open_history(settings.database_url),
         store=store_from_url(settings.storage_url, settings.s3_endpoint_url),
-        cache=cache_from_settings(settings),
+        cache=cache,
         llm_factory=lambda: llm_factory(settings),
         graphs=graph_source(settings),
         typescript=typescript,

@@ -41,3 +41,8 @@ def manifest_key(prefix: str) -> str:
 def bundle_files_prefix(prefix: str) -> str:
     """Every file of a bundle lives under this prefix; nothing is written beside it."""
     return f"{prefix}/files/"
+
+
+def runtime_verdict_key(digest: str) -> str:
+    """A runtime check's verdict on one bundle, its inputs and the platform it ran on."""
+    return f"{REDIS_PREFIX}:runtime-verdict:{digest}"

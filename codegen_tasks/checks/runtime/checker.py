@@ -13,22 +13,25 @@ import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from codegen_tasks.checks.runtime.databases import SOCKET_INSIDE, PostgresThrowaways
+from codegen_tasks.checks.runtime.databases import PostgresThrowaways
 from codegen_tasks.checks.runtime.judge import judge
 from codegen_tasks.checks.runtime.plan import ProbePlan, build_plan, health_only
+from codegen_tasks.checks.runtime.provision import HANDLERS_UNEXERCISED, provide, warning
 from codegen_tasks.checks.runtime.report import RuntimeReport, Transcript
 from codegen_tasks.checks.runtime.sandbox import Job, Limits, Sandbox, make_sandbox
 from codegen_tasks.checks.runtime.scratch import ENTRY, build_scratch
+from codegen_tasks.checks.runtime.verdicts import VerdictInputs, Verdicts, keepable, verdict_digest
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Contract, Finding, ValidationLevel
-from codegen_tasks.domain.spec import SQL_DATABASE_TYPES, ServiceSpec
-from codegen_tasks.errors import CheckDatabaseError, SandboxError, ToolchainError
-from codegen_tasks.generation.scaffold.naming import database_url_env
+from codegen_tasks.domain.spec import ServiceSpec
+from codegen_tasks.errors import SandboxError, ToolchainError
+from codegen_tasks.ports.cache import Cache
 from codegen_tasks.settings import Settings
 
 
@@ -55,12 +58,8 @@ class RuntimeConfig:
         )
 
 
-def _warning(message: str) -> Finding:
-    return Finding(level=ValidationLevel.RUNTIME, message=message)
-
-
 def skipped(reason: str) -> RuntimeReport:
-    return RuntimeReport(skipped=reason, warnings=[_warning(f"runtime check skipped: {reason}")])
+    return RuntimeReport(skipped=reason, warnings=[warning(f"runtime check skipped: {reason}")])
 
 
 class RuntimeChecker:
@@ -71,21 +70,25 @@ class RuntimeChecker:
         *,
         databases: PostgresThrowaways | None = None,
         work_root: Path | None = None,
+        verdicts: Verdicts | None = None,
     ) -> None:
         self.toolchain = toolchain
         self.config = config or RuntimeConfig()
         self.databases = databases
         self.work_root = work_root
+        self.verdicts = verdicts  # None: every check boots
         self._slots = threading.BoundedSemaphore(self.config.concurrency)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RuntimeChecker:
+    def from_settings(cls, settings: Settings, cache: Cache | None = None) -> RuntimeChecker:
+        """With a `cache`, verdicts are kept there (CODEGEN_CACHE_TTL_S) and reused."""
         url = settings.check_database_url
         return cls(
             Toolchain(settings.toolchain_dir),
             RuntimeConfig.from_settings(settings),
             databases=PostgresThrowaways(url) if url else None,
             work_root=settings.effective_scratch_dir,
+            verdicts=Verdicts(cache, settings.cache_ttl_s) if cache is not None else None,
         )
 
     def check(
@@ -105,22 +108,36 @@ class RuntimeChecker:
         except ToolchainError as exc:
             return skipped(exc.message)
         plan = build_plan(spec, files, contracts)
+        if not javascript:  # not from the build level: compiled here, the same way
+            javascript = (
+                TypeScriptChecker(self.toolchain, work_root=self.work_root).check(files).javascript
+            )
+        digest = verdict_digest(self._inputs(sandbox), spec, files, javascript, plan)
+        known = self.verdicts.get(digest) if self.verdicts is not None else None
+        if known is not None:
+            return known.model_copy(update={"reused": True})
         with tempfile.TemporaryDirectory(prefix="codegen-run-", dir=self.work_root) as tmp:
             scratch = Path(tmp)
-            if not javascript:  # not from the build level: compiled here, the same way
-                javascript = (
-                    TypeScriptChecker(self.toolchain, work_root=self.work_root)
-                    .check(files)
-                    .javascript
-                )
             problem = build_scratch(scratch, files, self.toolchain, javascript)
             if problem is not None:
                 failed = Finding(level=ValidationLevel.HEALTH_CHECK, message=problem)
                 return RuntimeReport(health=[failed])
             try:
-                return self._run(sandbox, scratch, spec, files, plan)
+                report, keep = self._run(sandbox, scratch, spec, files, plan)
             except SandboxError as exc:
                 return skipped(exc.message)
+        if keep and self.verdicts is not None:
+            self.verdicts.put(digest, report)
+        return report
+
+    def _inputs(self, sandbox: Sandbox) -> VerdictInputs:
+        return VerdictInputs(
+            platform=self.toolchain.install_dir.name,
+            probe=_probe_source(),
+            sandbox=sandbox.name,
+            databases=self.databases is not None,
+            settings=repr(self.config),
+        )
 
     def _run(
         self,
@@ -129,24 +146,29 @@ class RuntimeChecker:
         spec: ServiceSpec,
         files: list[GeneratedFile],
         plan: ProbePlan,
-    ) -> RuntimeReport:
+    ) -> tuple[RuntimeReport, bool]:
+        """The report, and whether it may be kept (see `verdicts.keepable`)."""
         if not sandbox.isolated:
             plan = plan.model_copy(update=_free_ports(plan))
         env = {"NODE_ENV": "production", "NO_COLOR": "1", "PORT": str(plan.tcp_port)}
         if plan.http_port is not None:
             env["HTTP_PORT"] = str(plan.http_port)
-        warnings: list[Finding] = []
-        problems: list[Finding] = []
         with contextlib.ExitStack() as stack:
-            sockets = self._databases(stack, sandbox, spec, files, env, warnings, problems)
+            provided = provide(stack, self.databases, sandbox, spec, files)
+            env |= provided.env
+            warnings, problems = provided.warnings, provided.problems
             if warnings:  # only unexercised databases warn here: their handlers cannot answer
                 plan = health_only(plan)
-                warnings.append(_warning(HANDLERS_UNEXERCISED))
+                warnings.append(warning(HANDLERS_UNEXERCISED))
             self._write_probe(scratch, sandbox, plan, env)
             nonce = secrets.token_hex(16)
             limits = self.config.limits
             job = Job(
-                scratch, self.toolchain.node_modules, limits, stdin=nonce.encode(), sockets=sockets
+                scratch,
+                self.toolchain.node_modules,
+                limits,
+                stdin=nonce.encode(),
+                sockets=provided.sockets,
             )
             with self._slots:  # however many validations run, boots stay bounded
                 outcome = sandbox.run(job)
@@ -164,56 +186,19 @@ class RuntimeChecker:
             text = f"the check passed its wall-clock limit of {limit:g}s; every process was killed"
             runtime.append(Finding(level=ValidationLevel.RUNTIME, message=text))
         if not sandbox.isolated:
-            warnings.append(_warning("runtime check ran UNSANDBOXED (operator setting)"))
-        return report.model_copy(
+            warnings.append(warning("runtime check ran UNSANDBOXED (operator setting)"))
+        report = report.model_copy(
             update={"runtime": runtime, "warnings": [*report.warnings, *warnings]}
         )
-
-    def _databases(
-        self,
-        stack: contextlib.ExitStack,
-        sandbox: Sandbox,
-        spec: ServiceSpec,
-        files: list[GeneratedFile],
-        env: dict[str, str],
-        warnings: list[Finding],
-        problems: list[Finding],
-    ) -> dict[str, Path]:
-        """A throwaway database per SQL dependency (env set, migrations applied)."""
-        sockets: dict[str, Path] = {}
-        for dep in spec.dependencies:
-            if dep.kind != "database":
-                continue
-            kind = (dep.database_type or "unknown").lower()
-            what = _unexercised(kind, self.databases is not None)
-            if what is not None or self.databases is None:
-                warnings.append(_warning(f"database {dep.name} ({kind}) not exercised: {what}"))
-                continue
-            try:
-                made = stack.enter_context(self.databases.database())
-                self.databases.migrate(made, files)
-            except CheckDatabaseError as exc:
-                where = exc.data.get("file")
-                problems.append(
-                    Finding(
-                        level=ValidationLevel.RUNTIME,
-                        message=f"database {dep.name}: {exc.message}",
-                        file=where if isinstance(where, str) else None,
-                    )
-                )
-                continue
-            sockets[SOCKET_INSIDE] = made.socket_dir
-            inside = sandbox.socket_dir(SOCKET_INSIDE, made.socket_dir)
-            env[database_url_env(dep.name)] = made.url(inside)
-        return sockets
+        keep = not problems and keepable(report, transcript, timed_out=outcome.timed_out)
+        return report, keep
 
     def _write_probe(
         self, scratch: Path, sandbox: Sandbox, plan: ProbePlan, env: dict[str, str]
     ) -> None:
         probe = scratch / "probe"
         probe.mkdir()
-        source = resources.files("codegen_tasks.checks.runtime").joinpath("probe.js")
-        (probe / "probe.js").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        (probe / "probe.js").write_text(_probe_source(), encoding="utf-8")
         document = {
             **plan.wire(),
             "appDir": sandbox.app_dir(scratch),
@@ -225,19 +210,10 @@ class RuntimeChecker:
         (probe / "plan.json").write_text(json.dumps(document), encoding="utf-8")
 
 
-HANDLERS_UNEXERCISED = (
-    "handlers and round trips not exercised (boot and health only): "
-    "a database dependency has no throwaway database"
-)
-
-
-def _unexercised(kind: str, configured: bool) -> str | None:
-    """Why a database dependency gets no throwaway database (None: it gets one)."""
-    if kind not in SQL_DATABASE_TYPES:
-        return "not a SQL database; no check server for it is configurable yet"
-    if kind != "postgresql":
-        return "throwaway databases are PostgreSQL only"
-    return None if configured else "CODEGEN_CHECK_DATABASE_URL is unset"
+@cache
+def _probe_source() -> str:
+    source = resources.files("codegen_tasks.checks.runtime").joinpath("probe.js")
+    return source.read_text(encoding="utf-8")
 
 
 def _transcript(nonce: str, stdout: str, stderr: str) -> Transcript:

@@ -57,7 +57,8 @@ class RuntimeReport(BaseModel):
     """Findings of the health_check (booted and answered) and runtime (handlers) levels.
 
     `skipped` says why the service was not run; `runtime_passed` is None when the handlers
-    were not exercised (skipped, or the service never answered its health check)."""
+    were not exercised (skipped, or the service never answered its health check); `reused`
+    when an earlier check of the same inputs gave it (nothing was booted)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -67,6 +68,7 @@ class RuntimeReport(BaseModel):
     skipped: str | None = None
     exercised: bool = False
     seconds: float = 0.0
+    reused: bool = False  # the verdict of an earlier check of the same inputs
 
     def errors(self, handler_missing: bool = False) -> list[Finding]:
         """Its findings. When the static health_check level already reports the handler
