@@ -15,6 +15,12 @@ from codegen_tasks.errors import SettingsError
 STATE_DIR = ".codegen"
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return max(1, len(affinity(0)) if affinity else os.cpu_count() or 1)
+
+
 class Settings(BaseSettings):
     """Everything configurable, with embedded defaults that run offline."""
 
@@ -111,7 +117,10 @@ class Settings(BaseSettings):
     runtime_call_timeout_s: float = Field(default=5.0, gt=0, alias="CODEGEN_RUNTIME_CALL_TIMEOUT_S")
     runtime_cpu_s: int = Field(default=60, ge=1, alias="CODEGEN_RUNTIME_CPU_S")
     runtime_memory_mb: int = Field(default=1024, ge=256, alias="CODEGEN_RUNTIME_MEMORY_MB")
-    runtime_concurrency: int = Field(default=2, ge=1, alias="CODEGEN_RUNTIME_CONCURRENCY")
+    # Sandboxes running at once per process: the check is CPU bound, one per usable core.
+    runtime_concurrency: int = Field(
+        default_factory=usable_cores, ge=1, alias="CODEGEN_RUNTIME_CONCURRENCY"
+    )
     # Model calls in flight per worker process, and per-model call rates ("60/m"; "*" = any).
     llm_concurrency: int = Field(default=16, ge=1, alias="CODEGEN_LLM_CONCURRENCY")
     model_rate_limits: dict[str, str] = Field(

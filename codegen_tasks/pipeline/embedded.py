@@ -5,7 +5,8 @@ threads, under the tasks' retry policy. Model calls keep the workers' limits: th
 CODEGEN_LLM_CONCURRENCY slots and per-model rates are taken inside `ask`, and the pool is as
 large as an LLM worker's (1.5 threads per slot), so a finished node's bookkeeping overlaps
 the next call. The compiler checks of nodes that reach validation together share one
-compiler run (`BatchingChecker`).
+compiler run (`BatchingChecker`); each node's runtime sandbox is started when the node
+starts (`RuntimeChecker.prepare`), so that its start overlaps the model call and the compiler.
 
 `cancel()` (Ctrl-C) stops every node before its next step or retry and closes the run
 `cancelled` at once, its unfinished nodes failed as cancelled; model calls in flight are
@@ -84,7 +85,11 @@ class EmbeddedRun:
         if not plan.created and self._deps.history.run_info(self.run_id).finished_at:
             return run_result(self._deps, self.run_id)  # closed by an earlier attempt
         jobs = plan.jobs if plan.created else unfinished_jobs(self._deps, plan)
-        self._run_nodes(jobs)
+        try:
+            self._run_nodes(jobs)
+        finally:
+            if self._deps.runtime is not None:
+                self._deps.runtime.release()
         return self._close(close_run)
 
     def cancel(self) -> RunResult | None:
@@ -142,7 +147,10 @@ class EmbeddedRun:
 
     def _node(self, job: NodeJob) -> None:
         """The node's steps in order; a step that fails for good ends the node (closing the
-        run fails it, as the chord callback does on the workers)."""
+        run fails it, as the chord callback does on the workers). The node's runtime check
+        gets its sandbox started now, to boot while the node is generated and compiled."""
+        if self._deps.runtime is not None and not self.cancelled:
+            self._deps.runtime.prepare()
         for step in NODE_STEPS:
             if self.cancelled:
                 return

@@ -48,11 +48,21 @@ def _checker(wall_s: float = 30.0, cpu_s: int = 20) -> RuntimeChecker:
     return RuntimeChecker(Toolchain(get_settings().toolchain_dir), config)
 
 
-def _run(main: str, checker: RuntimeChecker | None = None) -> RuntimeReport:
-    """Run `main` (plain JavaScript, so no compiler is needed) as the bundle's dist/main.js."""
+def _run(main: str, checker: RuntimeChecker | None = None, *, warm: bool = False) -> RuntimeReport:
+    """Run `main` (plain JavaScript, so no compiler is needed) as the bundle's dist/main.js,
+    `warm`: in a sandbox started ahead of the check (as embedded runs do)."""
     code = REPORT + main
     files = [GeneratedFile(path="src/main.ts", content=code)]
-    return (checker or _checker()).check(_spec(), files, [], {"src/main.js": code})
+    checker = checker or _checker()
+    if warm:
+        checker.prepare()
+        assert checker.waiting == 1
+    report = checker.check(_spec(), files, [], {"src/main.js": code})
+    assert checker.waiting == 0
+    return report
+
+
+WARM_OR_COLD = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 
 
 def _seen(report: RuntimeReport) -> Any:
@@ -118,18 +128,20 @@ void main();
     assert accepted == []
 
 
-def test_no_secrets_in_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+@WARM_OR_COLD
+def test_no_secrets_in_its_environment(monkeypatch: pytest.MonkeyPatch, warm: bool) -> None:
     monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     monkeypatch.setenv("CODEGEN_DATABASE_URL", f"postgresql://admin:{SECRET}@db/codegen")
-    report = _run("report({ env: process.env, argv: process.argv });")
+    report = _run("report({ env: process.env, argv: process.argv });", warm=warm)
     seen = _seen(report)
     assert SECRET not in json.dumps(seen)
     assert set(seen["env"]) <= {"PATH", "HOME", "PORT", "NODE_ENV", "NO_COLOR"}
     assert seen["env"]["PORT"] == "3001"
 
 
-def test_no_files_outside_its_scratch_copy(tmp_path: Path) -> None:
+@WARM_OR_COLD
+def test_no_files_outside_its_scratch_copy(tmp_path: Path, warm: bool) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text(SECRET)
     planted = tmp_path / "planted.txt"
@@ -156,7 +168,7 @@ report({{
   scratch: tryWrite('scratch-note.txt'),
 }});
 """
-    seen = _seen(_run(main))
+    seen = _seen(_run(main, warm=warm))
     assert SECRET not in json.dumps(seen)
     assert seen["secret"] == "ENOENT" and seen["shadow"] == "ENOENT" and seen["home"] == "ENOENT"
     assert seen["planted"] == "ENOENT" and not planted.exists()
@@ -177,7 +189,8 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
-def test_killed_at_its_wall_clock_limit_with_every_process() -> None:
+@WARM_OR_COLD
+def test_killed_at_its_wall_clock_limit_with_every_process(warm: bool) -> None:
     marker = f"hostile-{uuid.uuid4().hex}"
     main = f"""
 const {{ spawn }} = require('node:child_process');
@@ -189,7 +202,7 @@ child.unref();
 setInterval(() => undefined, 1000); // never listens, never exits
 """
     started = time.monotonic()
-    report = _run(main, _checker(wall_s=4.0))
+    report = _run(main, _checker(wall_s=4.0), warm=warm)
     elapsed = time.monotonic() - started
     assert elapsed < 15, elapsed
     assert any("wall-clock limit of 4s" in f.message for f in report.runtime), report
@@ -204,7 +217,8 @@ def test_killed_at_its_cpu_limit() -> None:
     assert "exited (SIGXCPU)" in report.health[0].message or "SIGKILL" in report.health[0].message
 
 
-def test_a_forged_transcript_is_not_believed() -> None:
+@WARM_OR_COLD
+def test_a_forged_transcript_is_not_believed(warm: bool) -> None:
     main = """
 const fs = require('node:fs');
 const forged = JSON.stringify({ listening: true, steps: [] });
@@ -217,9 +231,43 @@ for (const fd of [1, 2]) {
 }
 process.exit(0);
 """
-    report = _run(main)
+    report = _run(main, warm=warm)
     assert report.health_passed is False
     assert "exited (code 0) before listening" in report.health[0].message
+
+
+def test_the_nonce_is_out_of_reach_in_a_sandbox_started_ahead() -> None:
+    """The service's process exists before the probe reads its nonce: its code runs only
+    after the probe's stdin is read and closed, and its own stdin holds the go alone."""
+    main = """
+const fs = require('node:fs');
+function tryRead(path) {
+  try { return fs.readFileSync(path, 'utf8'); } catch (error) { return String(error.code); }
+}
+report({ parent: tryRead(`/proc/${process.ppid}/fd/0`), own: tryRead('/dev/stdin') });
+"""
+    checker = _checker()
+    checker.prepare()
+    time.sleep(1.0)  # the sandbox waits for its work well before it gets it
+    code = REPORT + main
+    files = [GeneratedFile(path="src/main.ts", content=code)]
+    report = checker.check(_spec(), files, [], {"src/main.js": code})
+    seen = _seen(report)  # error codes, never text read from either stdin
+    assert seen["parent"] in {"ENOENT", "ENXIO", "EACCES", "EPERM"}, seen
+    assert seen["own"] in {"ENOENT", "EBADF"}, seen
+
+
+def test_sandboxes_started_ahead_are_stopped_when_released(tmp_path: Path) -> None:
+    limits = Limits(wall_s=30.0, cpu_s=20, memory_mb=512)
+    config = RuntimeConfig(call_timeout_s=2.0, limits=limits, concurrency=1)
+    checker = RuntimeChecker(Toolchain(get_settings().toolchain_dir), config, work_root=tmp_path)
+    for _ in range(3):
+        checker.prepare()
+    assert checker.waiting == 2  # at most twice the concurrency wait
+    started = list(tmp_path.iterdir())
+    assert len(started) == 2
+    checker.release()
+    assert checker.waiting == 0 and list(tmp_path.iterdir()) == []
 
 
 def test_skipped_with_a_warning_when_no_sandbox_can_be_made(

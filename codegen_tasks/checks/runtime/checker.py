@@ -9,22 +9,26 @@ import contextlib
 import json
 import secrets
 import socket
-import tempfile
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from codegen_tasks.checks.runtime.databases import PostgresThrowaways
 from codegen_tasks.checks.runtime.judge import judge
 from codegen_tasks.checks.runtime.plan import ProbePlan, build_plan, health_only
-from codegen_tasks.checks.runtime.provision import HANDLERS_UNEXERCISED, provide, warning
+from codegen_tasks.checks.runtime.provision import (
+    HANDLERS_UNEXERCISED,
+    Provided,
+    provide,
+    warning,
+)
 from codegen_tasks.checks.runtime.report import RuntimeReport, Transcript
-from codegen_tasks.checks.runtime.sandbox import Job, Limits, Sandbox, make_sandbox
+from codegen_tasks.checks.runtime.sandbox import SAFE_PATH, Limits, Sandbox, make_sandbox
 from codegen_tasks.checks.runtime.scratch import ENTRY, build_scratch
 from codegen_tasks.checks.runtime.verdicts import VerdictInputs, Verdicts, keepable, verdict_digest
+from codegen_tasks.checks.runtime.warm import PROBE_FILES, Booting, WarmPool, probe_source
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
 from codegen_tasks.domain.files import GeneratedFile
@@ -78,6 +82,8 @@ class RuntimeChecker:
         self.work_root = work_root
         self.verdicts = verdicts  # None: every check boots
         self._slots = threading.BoundedSemaphore(self.config.concurrency)
+        self._warm = WarmPool(2 * self.config.concurrency)
+        weakref.finalize(self, self._warm.close)  # at the latest when the process exits
 
     @classmethod
     def from_settings(cls, settings: Settings, cache: Cache | None = None) -> RuntimeChecker:
@@ -116,62 +122,80 @@ class RuntimeChecker:
         known = self.verdicts.get(digest) if self.verdicts is not None else None
         if known is not None:
             return known.model_copy(update={"reused": True})
-        with tempfile.TemporaryDirectory(prefix="codegen-run-", dir=self.work_root) as tmp:
-            scratch = Path(tmp)
-            problem = build_scratch(scratch, files, self.toolchain, javascript)
-            if problem is not None:
-                failed = Finding(level=ValidationLevel.HEALTH_CHECK, message=problem)
-                return RuntimeReport(health=[failed])
+        with contextlib.ExitStack() as stack:
+            provided = provide(stack, self.databases, sandbox, spec, files)
+            booting = None if provided.sockets else self._warm.take(sandbox)
+            booting = booting or self._booting(sandbox, provided.sockets)
             try:
-                report, keep = self._run(sandbox, scratch, spec, files, plan)
+                problem = build_scratch(booting.scratch, files, self.toolchain, javascript)
+                if problem is not None:
+                    failed = Finding(level=ValidationLevel.HEALTH_CHECK, message=problem)
+                    return RuntimeReport(health=[failed])
+                report, keep = self._run(booting, plan, provided)
             except SandboxError as exc:
                 return skipped(exc.message)
+            finally:
+                booting.close()
         if keep and self.verdicts is not None:
             self.verdicts.put(digest, report)
         return report
 
+    def prepare(self) -> None:
+        """Start a sandbox for a check to come (an embedded run's node, when it starts), so
+        that its start overlaps the generation and the compiler; at most `concurrency` x 2
+        wait at once."""
+        sandbox = make_sandbox(self.config.allow_unsandboxed)
+        if isinstance(sandbox, str) or not self.toolchain.is_ready() or self._warm.full():
+            return
+        booting = self._booting(sandbox, {})
+        try:
+            booting.start()
+        except SandboxError:
+            booting.close()
+            return
+        self._warm.add(booting)
+
+    @property
+    def waiting(self) -> int:
+        """Sandboxes started by `prepare` and still waiting for their check."""
+        return self._warm.waiting
+
+    def release(self) -> None:
+        """Stop the sandboxes still waiting for work (the run is over)."""
+        self._warm.close()
+
+    def _booting(self, sandbox: Sandbox, sockets: dict[str, Path]) -> Booting:
+        node_modules, limits = self.toolchain.node_modules, self.config.limits
+        return Booting(sandbox, node_modules, limits, work_root=self.work_root, sockets=sockets)
+
     def _inputs(self, sandbox: Sandbox) -> VerdictInputs:
         return VerdictInputs(
             platform=self.toolchain.install_dir.name,
-            probe=_probe_source(),
+            probe="".join(probe_source(name) for name in PROBE_FILES),
             sandbox=sandbox.name,
             databases=self.databases is not None,
             settings=repr(self.config),
         )
 
     def _run(
-        self,
-        sandbox: Sandbox,
-        scratch: Path,
-        spec: ServiceSpec,
-        files: list[GeneratedFile],
-        plan: ProbePlan,
+        self, booting: Booting, plan: ProbePlan, provided: Provided
     ) -> tuple[RuntimeReport, bool]:
         """The report, and whether it may be kept (see `verdicts.keepable`)."""
+        sandbox = booting.sandbox
         if not sandbox.isolated:
             plan = plan.model_copy(update=_free_ports(plan))
         env = {"NODE_ENV": "production", "NO_COLOR": "1", "PORT": str(plan.tcp_port)}
         if plan.http_port is not None:
             env["HTTP_PORT"] = str(plan.http_port)
-        with contextlib.ExitStack() as stack:
-            provided = provide(stack, self.databases, sandbox, spec, files)
-            env |= provided.env
-            warnings, problems = provided.warnings, provided.problems
-            if warnings:  # only unexercised databases warn here: their handlers cannot answer
-                plan = health_only(plan)
-                warnings.append(warning(HANDLERS_UNEXERCISED))
-            self._write_probe(scratch, sandbox, plan, env)
-            nonce = secrets.token_hex(16)
-            limits = self.config.limits
-            job = Job(
-                scratch,
-                self.toolchain.node_modules,
-                limits,
-                stdin=nonce.encode(),
-                sockets=provided.sockets,
-            )
-            with self._slots:  # however many validations run, boots stay bounded
-                outcome = sandbox.run(job)
+        env |= provided.env
+        warnings, problems = list(provided.warnings), provided.problems
+        if warnings:  # only unexercised databases warn here: their handlers cannot answer
+            plan = health_only(plan)
+            warnings.append(warning(HANDLERS_UNEXERCISED))
+        nonce = secrets.token_hex(16)
+        work = f"{nonce}\n{json.dumps(self._document(plan, env))}\n".encode()
+        with self._slots:  # however many validations run, running boots stay bounded
+            outcome = booting.start().finish(work, self.config.limits.wall_s)
         transcript = _transcript(nonce, outcome.stdout, outcome.stderr)
         report = judge(
             plan,
@@ -193,27 +217,15 @@ class RuntimeChecker:
         keep = not problems and keepable(report, transcript, timed_out=outcome.timed_out)
         return report, keep
 
-    def _write_probe(
-        self, scratch: Path, sandbox: Sandbox, plan: ProbePlan, env: dict[str, str]
-    ) -> None:
-        probe = scratch / "probe"
-        probe.mkdir()
-        (probe / "probe.js").write_text(_probe_source(), encoding="utf-8")
-        document = {
+    def _document(self, plan: ProbePlan, env: dict[str, str]) -> dict[str, object]:
+        """The probe's plan: what to send, the service's entry and environment, the limits."""
+        return {
             **plan.wire(),
-            "appDir": sandbox.app_dir(scratch),
             "command": [ENTRY],
-            "env": {**env, "PATH": "/usr/local/bin:/usr/bin:/bin"},
+            "env": {**env, "PATH": SAFE_PATH},
             "bootTimeoutMs": int(self.config.boot_timeout_s * 1000),
             "callTimeoutMs": int(self.config.call_timeout_s * 1000),
         }
-        (probe / "plan.json").write_text(json.dumps(document), encoding="utf-8")
-
-
-@cache
-def _probe_source() -> str:
-    source = resources.files("codegen_tasks.checks.runtime").joinpath("probe.js")
-    return source.read_text(encoding="utf-8")
 
 
 def _transcript(nonce: str, stdout: str, stderr: str) -> Transcript:

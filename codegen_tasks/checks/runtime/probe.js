@@ -1,27 +1,31 @@
 // The runtime probe: boots a built service, talks to it over its own transport and prints
 // one JSON transcript on stdout. It runs inside the same sandbox as the service, so the
-// service is reached on the sandbox's loopback. Usage: node probe.js PLAN.json < NONCE
-// The nonce (read from stdin before the service starts, so the service cannot read it)
-// prefixes the transcript line: output forged by the service is not taken for ours.
-// The service is spawned first, before anything else is loaded, so that its start-up (the
-// bulk of the check) begins at once; the probe speaks NestJS's TCP framing through the
-// framework's own JsonSocket, without loading the rest of NestJS a second time.
+// service is reached on the sandbox's loopback. Usage: node probe.js APP_DIR < NONCE PLAN
+// The service's process (zygote.js) starts at once and loads the platform's NestJS while
+// the sandbox waits for its work: stdin brings the nonce and the plan, and only then, with
+// stdin read and closed, the service's own code runs (so it cannot read the nonce). The
+// nonce prefixes the transcript line: output forged by the service is not taken for ours.
+// The probe speaks NestJS's TCP framing through the framework's own JsonSocket, without
+// loading the rest of NestJS a second time.
 'use strict';
 const fs = require('fs');
+const path = require('path');
 const { spawn } = require('child_process');
 
-const nonce = fs.readFileSync(0, 'utf8').trim();
-const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const child = spawn(process.execPath, plan.command, {
-  cwd: plan.appDir,
-  env: plan.env,
-  stdio: ['ignore', 'pipe', 'pipe'],
+const appDir = process.argv[2];
+const child = spawn(process.execPath, [path.join(__dirname, 'zygote.js')], {
+  cwd: appDir,
+  env: { PATH: process.env.PATH, NODE_ENV: 'production', NO_COLOR: '1' },
+  stdio: ['pipe', 'pipe', 'pipe'],
 });
+child.stdin.on('error', () => undefined); // a zygote that died is judged by its exit
+const [nonce, planText] = fs.readFileSync(0, 'utf8').split('\n');
 fs.closeSync(0);
+const plan = JSON.parse(planText);
+child.stdin.end(JSON.stringify({ env: plan.env, main: plan.command[0] }));
 
 const http = require('http');
 const net = require('net');
-const path = require('path');
 
 const MAX_OUTPUT = 64 * 1024;
 const POLL_MS = 10;
@@ -81,7 +85,7 @@ async function waitListening(ports, deadline) {
 // `{id, response, err, isDisposed}`, events `{pattern, data}` (what ClientTCP sends).
 class Client {
   constructor(port) {
-    const appRequire = require('module').createRequire(path.join(plan.appDir, 'probe.js'));
+    const appRequire = require('module').createRequire(path.join(appDir, 'probe.js'));
     const { JsonSocket } = appRequire('@nestjs/microservices/helpers/json-socket');
     this.pending = new Map();
     this.nextId = 0;

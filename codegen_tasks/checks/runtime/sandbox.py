@@ -41,12 +41,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class Job:
-    """Run `node probe.js plan.json` over a scratch dir holding `app/` and `probe/`."""
+    """Run `node probe.js APP_DIR` over a scratch dir holding `app/` and `probe/`; its work
+    (the nonce and the plan) comes later, on stdin (`Started.finish`)."""
 
     scratch: Path
     node_modules: Path
     limits: Limits
-    stdin: bytes = b""  # the probe's nonce
     sockets: dict[str, Path] = field(default_factory=dict)  # inside path → host socket dir
 
 
@@ -63,11 +63,12 @@ class Sandbox(Protocol):
     name: str
     isolated: bool  # network, files and environment cut off
 
-    def app_dir(self, scratch: Path) -> str: ...
-
     def socket_dir(self, inside: str, host: Path) -> str: ...
 
-    def run(self, job: Job) -> Outcome: ...
+    def start(self, job: Job) -> Started:
+        """The sandbox up, the probe waiting for its work and the service's process loading
+        the platform."""
+        ...
 
 
 def _prlimit(limits: Limits) -> list[str]:
@@ -93,39 +94,48 @@ def _node() -> str:
     return os.path.realpath(_which("node"))
 
 
-def run_group(
-    command: list[str], *, cwd: Path, env: dict[str, str], wall_s: float, stdin: bytes = b""
-) -> Outcome:
-    """Run in a new session; on the wall-clock limit (and always at the end) kill the group."""
-    started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+class Started:
+    """A started process group, waiting for its stdin; killed whole at the end."""
+
+    def __init__(self, command: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+        try:
+            self.proc = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"cannot start the sandbox: {exc}", command=command[0]) from exc
+
+    def finish(self, stdin: bytes, wall_s: float) -> Outcome:
+        """Give it its work; on the wall-clock limit (and always at the end) kill the group.
+        The limit counts from here: a sandbox started early waits for free."""
+        started = time.monotonic()
+        timed_out = False
+        try:
+            out, err = self.proc.communicate(input=stdin, timeout=wall_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(self.proc.pid)
+            out, err = self.proc.communicate()
+        finally:
+            _kill_group(self.proc.pid)
+        return Outcome(
+            stdout=out.decode("utf-8", errors="replace"),
+            stderr=err.decode("utf-8", errors="replace")[-8000:],
+            returncode=self.proc.returncode,
+            timed_out=timed_out,
+            seconds=time.monotonic() - started,
         )
-    except OSError as exc:
-        raise SandboxError(f"cannot start the sandbox: {exc}", command=command[0]) from exc
-    timed_out = False
-    try:
-        out, err = proc.communicate(input=stdin, timeout=wall_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc.pid)
-        out, err = proc.communicate()
-    finally:
-        _kill_group(proc.pid)
-    return Outcome(
-        stdout=out.decode("utf-8", errors="replace"),
-        stderr=err.decode("utf-8", errors="replace")[-8000:],
-        returncode=proc.returncode,
-        timed_out=timed_out,
-        seconds=time.monotonic() - started,
-    )
+
+    def discard(self) -> None:
+        """Killed unused (its work never came)."""
+        _kill_group(self.proc.pid)
+        self.proc.communicate()
 
 
 def _kill_group(pgid: int) -> None:
@@ -138,9 +148,6 @@ class Bubblewrap:
 
     name = "bubblewrap"
     isolated = True
-
-    def app_dir(self, scratch: Path) -> str:
-        return APP_DIR
 
     def socket_dir(self, inside: str, host: Path) -> str:
         return inside
@@ -166,13 +173,12 @@ class Bubblewrap:
         for inside, host in job.sockets.items():
             args += ["--ro-bind", str(host), inside]
         args += ["--clearenv", "--setenv", "PATH", SAFE_PATH, "--setenv", "HOME", "/tmp"]
-        args += ["--chdir", APP_DIR, "--", node, f"{PROBE_DIR}/probe.js", f"{PROBE_DIR}/plan.json"]
+        args += ["--chdir", APP_DIR, "--", node, f"{PROBE_DIR}/probe.js", APP_DIR]
         return [*_prlimit(job.limits), *args]
 
-    def run(self, job: Job) -> Outcome:
+    def start(self, job: Job) -> Started:
         (job.scratch / "hosts").write_text(_HOSTS, encoding="utf-8")
-        wall_s = job.limits.wall_s
-        return run_group(self.command(job), cwd=job.scratch, env={}, wall_s=wall_s, stdin=job.stdin)
+        return Started(self.command(job), cwd=job.scratch, env={})
 
 
 class Unsandboxed:
@@ -182,23 +188,22 @@ class Unsandboxed:
     name = "unsandboxed"
     isolated = False
 
-    def app_dir(self, scratch: Path) -> str:
-        return str(scratch / "app")
-
     def socket_dir(self, inside: str, host: Path) -> str:
         return str(host)
 
-    def run(self, job: Job) -> Outcome:
+    def start(self, job: Job) -> Started:
         link = job.scratch / "node_modules"
         if not link.exists():
             link.symlink_to(job.node_modules, target_is_directory=True)
-        probe = job.scratch / "probe"
-        script, plan = str(probe / "probe.js"), str(probe / "plan.json")
-        command = [*_prlimit(job.limits), _node(), script, plan]
+        app = job.scratch / "app"
+        command = [
+            *_prlimit(job.limits),
+            _node(),
+            str(job.scratch / "probe" / "probe.js"),
+            str(app),
+        ]
         env = {"PATH": SAFE_PATH, "HOME": str(job.scratch)}
-        return run_group(
-            command, cwd=job.scratch / "app", env=env, wall_s=job.limits.wall_s, stdin=job.stdin
-        )
+        return Started(command, cwd=app, env=env)
 
 
 @cache

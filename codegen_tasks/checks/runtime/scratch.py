@@ -19,7 +19,7 @@ def build_scratch(
 ) -> str | None:
     """Write `scratch/app` (and a node_modules link beside it); a problem, or None."""
     app = scratch / "app"
-    app.mkdir()
+    app.mkdir(exist_ok=True)
     for file in files:
         try:
             path = check_path(file.path)
@@ -28,7 +28,9 @@ def build_scratch(
         if path in _NOT_COPIED or "node_modules" in path.split("/"):
             continue
         _write(app / path, file.content)
-    (scratch / "node_modules").symlink_to(toolchain.node_modules, target_is_directory=True)
+    link = scratch / "node_modules"
+    if not link.is_symlink():
+        link.symlink_to(toolchain.node_modules, target_is_directory=True)
     for name, code in javascript.items():
         if name.startswith("src/"):
             _write(app / "dist" / name.removeprefix("src/"), code)

@@ -1,0 +1,96 @@
+"""Sandboxes started ahead of their work. A sandbox's start (bubblewrap, node, the probe and
+the service's process loading the platform's NestJS) is the same for every service, so it
+can run while the service is still being generated or compiled; its work (the bundle's
+files, the nonce and the plan) comes later. Only sandboxes without bound database sockets
+are started ahead (those are known once a throwaway database exists)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from importlib import resources
+from pathlib import Path
+
+from codegen_tasks.checks.runtime.sandbox import Job, Limits, Sandbox, Started
+
+RUNTIME_PACKAGE = "codegen_tasks.checks.runtime"
+PROBE_FILES = ("probe.js", "zygote.js")
+
+
+def probe_source(name: str) -> str:
+    return resources.files(RUNTIME_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+
+
+class Booting:
+    """A scratch directory (an empty `app/`, the probe in `probe/`) and, once started, its
+    sandbox. `close()` kills what is left and removes the directory."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        node_modules: Path,
+        limits: Limits,
+        *,
+        work_root: Path | None = None,
+        sockets: dict[str, Path] | None = None,
+    ) -> None:
+        self.sandbox = sandbox
+        self.scratch = Path(tempfile.mkdtemp(prefix="codegen-run-", dir=work_root))
+        (self.scratch / "app").mkdir()
+        probe = self.scratch / "probe"
+        probe.mkdir()
+        for name in PROBE_FILES:
+            (probe / name).write_text(probe_source(name), encoding="utf-8")
+        self.job = Job(self.scratch, node_modules, limits, sockets=sockets or {})
+        self.started: Started | None = None
+
+    def start(self) -> Started:
+        if self.started is None:
+            self.started = self.sandbox.start(self.job)
+        return self.started
+
+    def close(self) -> None:
+        if self.started is not None and self.started.proc.returncode is None:
+            self.started.discard()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class WarmPool:
+    """Up to `limit` started sandboxes waiting for work; taken first come, first served."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._waiting: list[Booting] = []
+        self._lock = threading.Lock()
+
+    def add(self, booting: Booting) -> bool:
+        """Keep a started sandbox; False (and it is closed) when the pool is full."""
+        with self._lock:
+            if len(self._waiting) < self.limit:
+                self._waiting.append(booting)
+                return True
+        booting.close()
+        return False
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def full(self) -> bool:
+        with self._lock:
+            return len(self._waiting) >= self.limit
+
+    def take(self, sandbox: Sandbox) -> Booting | None:
+        with self._lock:
+            for index, booting in enumerate(self._waiting):
+                if booting.sandbox.name == sandbox.name:
+                    return self._waiting.pop(index)
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for booting in waiting:
+            booting.close()
