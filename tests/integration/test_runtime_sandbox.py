@@ -257,6 +257,22 @@ report({ parent: tryRead(`/proc/${process.ppid}/fd/0`), own: tryRead('/dev/stdin
     assert seen["own"] in {"ENOENT", "EBADF"}, seen
 
 
+def test_a_sandbox_started_ahead_outlives_the_thread_that_asked_for_it() -> None:
+    """Embedded runs prepare from a node's thread, which may end before the check comes."""
+    checker = _checker()
+
+    def node() -> None:
+        checker.prepare()
+        time.sleep(0.5)  # the node's other work; the sandbox is up by the time it ends
+
+    asking = threading.Thread(target=node)
+    asking.start()
+    asking.join()
+    time.sleep(0.2)
+    assert checker.waiting == 1
+    assert _seen(_run("report({ ran: true });", checker)) == {"ran": True}
+
+
 def test_sandboxes_started_ahead_are_stopped_when_released(tmp_path: Path) -> None:
     limits = Limits(wall_s=30.0, cpu_s=20, memory_mb=512)
     config = RuntimeConfig(call_timeout_s=2.0, limits=limits, concurrency=1)

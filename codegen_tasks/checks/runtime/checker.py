@@ -147,13 +147,8 @@ class RuntimeChecker:
         sandbox = make_sandbox(self.config.allow_unsandboxed)
         if isinstance(sandbox, str) or not self.toolchain.is_ready() or self._warm.full():
             return
-        booting = self._booting(sandbox, {})
-        try:
-            booting.start()
-        except SandboxError:
-            booting.close()
-            return
-        self._warm.add(booting)
+        with contextlib.suppress(SandboxError):  # the check will say why, when it starts it
+            self._warm.start(self._booting(sandbox, {}))
 
     @property
     def waiting(self) -> int:

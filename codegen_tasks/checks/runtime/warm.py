@@ -9,10 +9,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
 from codegen_tasks.checks.runtime.sandbox import Job, Limits, Sandbox, Started
+from codegen_tasks.errors import SandboxError
 
 RUNTIME_PACKAGE = "codegen_tasks.checks.runtime"
 PROBE_FILES = ("probe.js", "zygote.js")
@@ -57,12 +59,27 @@ class Booting:
 
 
 class WarmPool:
-    """Up to `limit` started sandboxes waiting for work; taken first come, first served."""
+    """Up to `limit` started sandboxes waiting for work; taken first come, first served.
+
+    They are started from one long-lived thread of the pool's: bubblewrap dies with the
+    thread that started it (--die-with-parent), and the thread that prepares a sandbox may
+    be gone before another one's check takes it."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._waiting: list[Booting] = []
         self._lock = threading.Lock()
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codegen-sandbox")
+
+    def start(self, booting: Booting) -> None:
+        """Start `booting` from the pool's thread and keep it (closed when the pool is full).
+        Raises SandboxError when it cannot start."""
+        try:
+            self._starter.submit(booting.start).result()
+        except SandboxError:
+            booting.close()
+            raise
+        self.add(booting)
 
     def add(self, booting: Booting) -> bool:
         """Keep a started sandbox; False (and it is closed) when the pool is full."""
@@ -90,6 +107,7 @@ class WarmPool:
         return None
 
     def close(self) -> None:
+        """Stop the waiting sandboxes (the pool stays usable)."""
         with self._lock:
             waiting, self._waiting = self._waiting, []
         for booting in waiting:
