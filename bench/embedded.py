@@ -175,8 +175,9 @@ def main(argv: list[str] | None = None) -> Section:
     )
     section.note(
         "Embedded defaults: SQLite history, file:// storage and cache, the compiler on "
-        "(typescript and build levels). The fresh process includes Python start-up and "
-        "imports and the database migration check."
+        "(typescript and build levels) and the runtime level (a fresh cache per run, so every "
+        "service is booted). The fresh process includes Python start-up and imports and the "
+        "database migration check. The CPU row counts neither the sandboxes nor the services."
     )
     if not args.no_write:
         write_section(section)
