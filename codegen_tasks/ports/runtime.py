@@ -23,3 +23,12 @@ class RuntimeCheck(Protocol):
         """Boot the bundle and probe it: `javascript` is the build level's output
         (`src/main.js` → text); without it the bundle is compiled first."""
         ...
+
+    def prepare(self) -> None:
+        """Start a sandbox for a check to come, so that its start overlaps the work before
+        the check (an embedded run's node: its model call and the compiler)."""
+        ...
+
+    def release(self) -> None:
+        """Stop the sandboxes `prepare` started that no check took."""
+        ...
