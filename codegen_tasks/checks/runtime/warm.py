@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +21,7 @@ RUNTIME_PACKAGE = "codegen_tasks.checks.runtime"
 PROBE_FILES = ("probe.js", "zygote.js")
 
 
+@cache
 def probe_source(name: str) -> str:
     return resources.files(RUNTIME_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
