@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from codegen_tasks.adapters.cache import FileCache
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.runtime import RuntimeChecker, RuntimeConfig, RuntimeReport
 from codegen_tasks.checks.runtime.sandbox import Limits
 from codegen_tasks.checks.runtime.verdicts import Verdicts
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.settings import get_settings
 from tests.examples import node_id, shop

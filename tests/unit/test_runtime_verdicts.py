@@ -11,6 +11,7 @@ import pytest
 from codegen_tasks.adapters.cache import FileCache, MemoryCache
 from codegen_tasks.adapters.keys import runtime_verdict_key
 from codegen_tasks.checks.contracts import discover_contracts
+from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.checks.runtime.plan import build_plan, health_only
 from codegen_tasks.checks.runtime.report import Exit, RuntimeReport, StepRecord, Transcript
 from codegen_tasks.checks.runtime.verdicts import (
@@ -20,7 +21,6 @@ from codegen_tasks.checks.runtime.verdicts import (
     verdict_digest,
 )
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.graph import parse_graph
 from codegen_tasks.domain.results import Finding, ValidationLevel
 from codegen_tasks.domain.spec import build_service_spec
 from codegen_tasks.errors import CacheError
