@@ -10,6 +10,7 @@ from __future__ import annotations
 from codegen_tasks.adapters.cache import cache_from_settings
 from codegen_tasks.adapters.graphs.http import HttpGraphSource
 from codegen_tasks.adapters.history.migrate import open_history
+from codegen_tasks.adapters.outbox import outbox_from_settings
 from codegen_tasks.adapters.storage import store_from_url
 from codegen_tasks.checks.runtime import RuntimeChecker
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
@@ -59,6 +60,7 @@ def build_deps(settings: Settings) -> Deps:
         history=open_history(settings.database_url),
         store=store_from_url(settings.storage_url, settings.s3_endpoint_url),
         cache=cache,
+        outbox=outbox_from_settings(settings),
         llm_factory=lambda: llm_factory(settings),
         graphs=graph_source(settings),
         typescript=typescript,

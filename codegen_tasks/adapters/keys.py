@@ -19,6 +19,11 @@ def cache_stats_key() -> str:
     return f"{REDIS_PREFIX}:llm-cache-stats"
 
 
+def spend_outbox_key() -> str:
+    """Paid calls not yet in the history database (a hash: call id -> settlement), no TTL."""
+    return f"{REDIS_PREFIX}:spend-outbox"
+
+
 def project_prefix(project_id: str) -> str:
     """Every object of one project lives under this prefix."""
     return f"projects/{project_id}/"

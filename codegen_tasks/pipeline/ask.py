@@ -1,5 +1,6 @@
-"""One model request: cache first, budget reserved, call recorded (settling the reservation),
-complete answers cached."""
+"""One model request: cache first, budget reserved, complete answers cached, then the call
+recorded through the spend outbox (settling the reservation): a paid answer is durable
+before anything else can fail, so a retry finds it and never pays for it again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from codegen_tasks.pipeline.budget import capped, reserve_call
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.limits import call_limits
 from codegen_tasks.pipeline.pricing import call_cost
+from codegen_tasks.pipeline.spend import record_call
 from codegen_tasks.ports.llm import Completion, CompletionRequest, request_hash
 
 log = logging.getLogger("codegen_tasks.pipeline")
@@ -50,7 +52,8 @@ def _record(
     latency_ms: float = 0.0,
     hold: Hold | None = None,
 ) -> None:
-    """Record the call; with a reservation, the record replaces it (the settlement)."""
+    """Record the call (through the spend outbox); with a reservation, the record replaces
+    it (the settlement)."""
     usage = completion.usage if completion else None
     record = LLMCallRecord(
         id=deps.ids(),
@@ -71,10 +74,7 @@ def _record(
         error=error,
         created_at=deps.clock(),
     )
-    if hold is None:
-        deps.history.record_llm_call(record)
-    else:
-        deps.history.settle(hold.id, record)
+    record_call(deps, record, hold.id if hold is not None else None)
 
 
 def _cached(deps: Deps, ctx: CallContext, request: CompletionRequest) -> Answer | None:
@@ -110,9 +110,9 @@ def _call(
             if hold is not None:
                 deps.history.release(hold.id)
             raise
+    store(deps.cache, request, completion, deps.settings.cache_ttl_s)  # durable first
     cost = call_cost(deps, request.model, completion)
     _record(deps, ctx, request, "ok", completion, cost, latency_ms=completion.latency_ms, hold=hold)
-    store(deps.cache, request, completion, deps.settings.cache_ttl_s)
     return Answer(completion=completion, cached=False, cost_usd=cost)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from codegen_tasks.budget.rules import Hold, budgets_for, claim_for, price_cap, unpriced
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.pricing import model_price
+from codegen_tasks.pipeline.spend import replay
 from codegen_tasks.ports.llm import CompletionRequest
 
 
@@ -22,6 +23,7 @@ def reserve_call(
     budgets = budgets_for(deps.settings, run_id=run_id, user_id=user_id, project_id=project_id)
     if not budgets:
         return None
+    replay(deps)  # paid calls kept in the outbox count before this one is weighed
     price, _ = model_price(deps, request.model)
     cap = price_cap(price) if price is not None else None
     if cap is None:

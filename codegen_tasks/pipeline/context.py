@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from codegen_tasks.adapters.outbox.memory import MemoryOutbox
 from codegen_tasks.checks.contracts.schemas import PayloadSchemas
 from codegen_tasks.checks.static.typescript import BundleChecker
 from codegen_tasks.ports.cache import Cache
 from codegen_tasks.ports.graphs import GraphSource
 from codegen_tasks.ports.history import HistoryStore
 from codegen_tasks.ports.llm import LLMClient
+from codegen_tasks.ports.outbox import Outbox
 from codegen_tasks.ports.runtime import RuntimeCheck
 from codegen_tasks.ports.storage import ObjectStore
 from codegen_tasks.settings import Settings
@@ -40,6 +42,7 @@ class Deps:
     typescript: BundleChecker | None = None
     payload_schemas: PayloadSchemas | None = None  # JSON Schemas of message types (AsyncAPI)
     runtime: RuntimeCheck | None = None
+    outbox: Outbox = field(default_factory=MemoryOutbox)  # paid calls the database lacks
     clock: Callable[[], datetime] = utc_now
     ids: Callable[[], str] = new_id
     _llm: LLMClient | None = field(default=None, init=False, repr=False)

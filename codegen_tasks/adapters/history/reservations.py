@@ -68,11 +68,11 @@ class ReservationStore(SessionStore):
             )
 
     def settle(self, reservation_id: str, record: LLMCallRecord) -> None:
-        """Replace the reservation by the call's record (its actual cost), atomically."""
+        """Replace the reservation by the call's record (its actual cost), atomically;
+        idempotent (a replayed settlement writes nothing twice)."""
         with self._session() as s:
             s.execute(delete(ReservationRow).where(ReservationRow.id == reservation_id))
-            if s.get(LLMCallRow, record.id) is None:
-                s.add(LLMCallRow(**record.model_dump()))
+            s.execute(insert_or_nothing(self.engine, LLMCallRow).values(**record.model_dump()))
 
     def release(self, reservation_id: str) -> None:
         """Drop a reservation whose call never reached (or was never billed by) the model."""

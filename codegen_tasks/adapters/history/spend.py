@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 
-from codegen_tasks.adapters.history.session import SessionStore
+from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.adapters.history.tables import (
     LLMCallRow,
 )
@@ -19,9 +19,9 @@ from codegen_tasks.domain.records import (
 class SpendStore(SessionStore):
     # LLM calls and money
     def record_llm_call(self, record: LLMCallRecord) -> None:
+        """One row per call id, however often it is recorded (outbox replays)."""
         with self._session() as s:
-            if s.get(LLMCallRow, record.id) is None:
-                s.add(LLMCallRow(**record.model_dump()))
+            s.execute(insert_or_nothing(self.engine, LLMCallRow).values(**record.model_dump()))
 
     def llm_calls(self, run_id: str) -> list[LLMCallRecord]:
         with self._session() as s:
