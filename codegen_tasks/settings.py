@@ -84,7 +84,8 @@ class Settings(BaseSettings):
         default=GenerationMode.FULL, alias="CODEGEN_GENERATION_MODE"
     )
     feedback_attempts: int = Field(default=1, alias="CODEGEN_FEEDBACK_ATTEMPTS")
-    max_retries: int = Field(default=5, alias="CODEGEN_MAX_RETRIES")
+    # Retries wait with equal jitter (pipeline/backoff.py): the defaults outwait 63 s for sure.
+    max_retries: int = Field(default=6, ge=0, alias="CODEGEN_MAX_RETRIES")
     retry_backoff_s: float = Field(default=2.0, gt=0, alias="CODEGEN_RETRY_BACKOFF_S")
     retry_backoff_max_s: float = Field(default=120, gt=0, alias="CODEGEN_RETRY_BACKOFF_MAX_S")
     # A provider's Retry-After is honoured up to this long (a longer one waits this long).
