@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.openrouter",
     "tests.fixtures.workers",
     "tests.fixtures.faults",
+    "tests.fixtures.postgres_cluster",
 ]
