@@ -54,6 +54,13 @@ class FakeClock:
 
 
 class CacheContract:
+    def test_delete_drops_a_value(self, cache_factory: CacheFactory) -> None:
+        cache = cache_factory()
+        cache.set("codegen:test:gone", "v", 60)
+        cache.delete("codegen:test:gone")
+        cache.delete("codegen:test:never-set")  # deleting what is absent is harmless
+        assert cache.get("codegen:test:gone") is None
+
     def test_get_set_round_trip(self, cache_factory: CacheFactory) -> None:
         cache = cache_factory()
         assert cache.get("codegen:test:missing") is None

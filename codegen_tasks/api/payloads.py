@@ -25,6 +25,7 @@ class ProjectPayload(Message):
 class GenerateProjectPayload(ProjectPayload):
     graph: dict[str, Any] | None = None
     force_regenerate: bool = False
+    no_cache: bool = False  # ask the model again, replacing its cached answers
     stream: bool = False
     mode: GenerationMode | None = None  # absent: multiStep, else CODEGEN_GENERATION_MODE
     multi_step: bool = False  # an alias of mode=multi-step
@@ -37,6 +38,7 @@ class GenerateProjectPayload(ProjectPayload):
 class GenerateServicePayload(ProjectPayload):
     node_id: SafeId
     force_regenerate: bool = False
+    no_cache: bool = False
     stream: bool = False
     mode: GenerationMode | None = None
     multi_step: bool = False  # an alias of mode=multi-step
@@ -50,6 +52,7 @@ class GenerateServicePayload(ProjectPayload):
             project_id=self.project_id,
             ai_model=self.ai_model,
             force_regenerate=self.force_regenerate,
+            no_cache=self.no_cache,
             stream=self.stream,
             mode=self.mode,
             multi_step=self.multi_step,

@@ -206,6 +206,9 @@ def generate(
     ),
     model: str | None = typer.Option(None, "--model", "-m", help="OpenRouter model id."),
     force_regenerate: bool = typer.Option(False, "--force", help="Regenerate unchanged nodes too."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Ask the model again, replacing its cached answers."
+    ),
     stream: bool = typer.Option(False, "--stream", help="Stream tokens and show them live."),
     mode: GenerationMode | None = typer.Option(
         None,
@@ -240,6 +243,7 @@ def generate(
             graph=raw,
             ai_model=model,
             force_regenerate=force_regenerate,
+            no_cache=no_cache,
             stream=stream,
             mode=mode,
             multi_step=multi_step,

@@ -122,12 +122,16 @@ def ask(
     ctx: CallContext,
     *,
     on_chunk: Callable[[str], None] | None = None,
+    fresh: bool = False,
 ) -> Answer:
-    """The answer to `request`, from the cache when an identical one was answered before.
+    """The answer to `request`, from the cache when an identical one was answered before
+    (`fresh`: from the model, replacing the cached one).
 
     Identical requests in flight at once make one call: the first holds a lock in the
     cache, the others wait for its answer (and call themselves if it never comes).
     """
+    if fresh:
+        return _call(deps, ctx, request, on_chunk)
     lock_s = int(deps.settings.openrouter_timeout_s) + 30
     deadline = time.monotonic() + lock_s
     while True:

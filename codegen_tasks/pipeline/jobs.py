@@ -26,6 +26,7 @@ class NodeJob:
     model: str
     force_regenerate: bool = False
     stream: bool = False
+    no_cache: bool = False  # ask the model again, replacing cached answers
     user_id: str | None = None
     mode: GenerationMode = GenerationMode.FULL
     ai_review: bool = False
@@ -45,6 +46,7 @@ class NodeJob:
             "runId": self.run_id,
             "aiModel": self.model,
             "forceRegenerate": self.force_regenerate,
+            "noCache": self.no_cache,
             "stream": self.stream,
             "mode": self.mode.value,
             "aiReview": self.ai_review,
@@ -59,6 +61,7 @@ class NodeJob:
             run_id=run_id,
             model=requested_model(request.ai_model, settings),
             force_regenerate=request.force_regenerate,
+            no_cache=request.no_cache,
             stream=request.stream,
             user_id=request.metadata.user_id,
             mode=resolve_mode(request.mode, request.multi_step, settings.generation_mode),

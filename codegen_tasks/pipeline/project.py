@@ -117,6 +117,7 @@ def start_run(
             model=model,
             force_regenerate=payload.force_regenerate,
             stream=payload.stream,
+            no_cache=payload.no_cache,
             user_id=payload.metadata.user_id,
             mode=mode,
             ai_review=payload.ai_review,

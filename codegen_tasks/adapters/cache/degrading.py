@@ -73,6 +73,9 @@ class DegradingCache:
     def set(self, key: str, value: str, ttl_s: int) -> None:
         self._try(lambda: self.inner.set(key, value, ttl_s), None)
 
+    def delete(self, key: str) -> None:
+        self._try(lambda: self.inner.delete(key), None)
+
     def incr_stat(self, name: str) -> None:
         self._try(lambda: self.inner.incr_stat(name), None)
 

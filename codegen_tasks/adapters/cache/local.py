@@ -92,6 +92,12 @@ class FileCache:
         entry = {"key": key, "value": value, "expires_at": self._clock() + ttl_s}
         self._write(self._path("values", key), entry, "set")
 
+    def delete(self, key: str) -> None:
+        try:
+            self._path("values", key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise CacheError(f"file cache delete failed: {exc}", action="delete") from exc
+
     def _acquire(self, path: Path, token: str, ttl_s: int) -> bool:
         """Take the lock unless a live holder has it: expired, or held by a process of this
         host that is gone (killed mid-call), it is free."""

@@ -32,6 +32,10 @@ class MemoryCache:
         with self._mutex:
             self._values[key] = (value, self._clock() + ttl_s)
 
+    def delete(self, key: str) -> None:
+        with self._mutex:
+            self._values.pop(key, None)
+
     def _acquire(self, key: str, token: str, ttl_s: int) -> bool:
         with self._mutex:
             held = self._locks.get(key)

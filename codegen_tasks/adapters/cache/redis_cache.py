@@ -65,6 +65,9 @@ class RedisCache:
     def set(self, key: str, value: str, ttl_s: int) -> None:
         self._call("set", lambda: self._client.set(key, value, ex=max(1, ttl_s)))
 
+    def delete(self, key: str) -> None:
+        self._call("delete", lambda: self._client.delete(key))
+
     @contextmanager
     def lock(self, key: str, ttl_s: int) -> Iterator[bool]:
         """Held at most `ttl_s`, as a lease renewed every third of `lease_s` while held."""

@@ -18,6 +18,7 @@ HIT = "hits"
 MISS = "misses"
 STORED = "stores"
 NOT_STORED = "not_stored_incomplete"
+EVICTED = "evicted_unusable"
 
 
 class CachedAnswer(BaseModel):
@@ -78,6 +79,12 @@ def store(cache: Cache, request: CompletionRequest, completion: Completion, ttl_
     cache.set(keys.cache_key(request_hash(request)), CachedAnswer.of(completion).to_json(), ttl_s)
     cache.incr_stat(STORED)
     return True
+
+
+def evict(cache: Cache, request: CompletionRequest) -> None:
+    """Drop the cached answer to `request` (an unusable one: it failed parsing)."""
+    cache.delete(keys.cache_key(request_hash(request)))
+    cache.incr_stat(EVICTED)
 
 
 def single_flight(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codegen_tasks.adapters.cache.requests import evict
 from codegen_tasks.adapters.storage.bundles import read_bundle
 from codegen_tasks.checks.contracts.typetext import CalleeTypes, callee_types
 from codegen_tasks.domain.files import GeneratedFile
@@ -59,9 +60,11 @@ def ask_for_files(
     request = completion_request(deps, job, base)
     produced = Produced(files=[], answered_model=job.model)
     progress = StreamProgress(deps, job.run_id, job.node_id) if job.stream else None
+    fresh = job.no_cache
     while True:
         ctx = CallContext(job.run_id, job.project_id, job.node_id, job.user_id, purpose)
-        answer = ask(deps, request, ctx, on_chunk=progress.on_chunk if progress else None)
+        chunks = progress.on_chunk if progress else None
+        answer = ask(deps, request, ctx, on_chunk=chunks, fresh=fresh)
         completion = answer.completion
         produced.attempts += 1
         produced.cached = answer.cached
@@ -79,6 +82,11 @@ def ask_for_files(
                 check(produced.files)
             return produced
         except ResponseFormatError as exc:
+            evict(deps.cache, request)  # never served again
+            if answer.cached:  # unusable from the cache: the same question, to the model
+                produced.attempts -= 1
+                fresh = True
+                continue
             if produced.attempts > deps.settings.repair_attempts:
                 exc.message = f"{exc.message} (after {produced.attempts} attempts)"
                 raise
@@ -86,6 +94,7 @@ def ask_for_files(
                 base, completion.content, exc.message, truncated=exc.truncated
             )
             request, purpose = completion_request(deps, job, messages), "repair"
+            fresh = job.no_cache
 
 
 def callee_types_of(deps: Deps, job: NodeJob, spec: ServiceSpec) -> dict[str, CalleeTypes]:
@@ -130,7 +139,7 @@ class ModelGenerator(Generator):
             return ask_for_files(deps, job, full_messages(deps, job, spec))
         request = completion_request(deps, job, plan_messages(spec))
         ctx = CallContext(job.run_id, job.project_id, job.node_id, job.user_id, "plan")
-        answer = ask(deps, request, ctx)
+        answer = ask(deps, request, ctx, fresh=job.no_cache)
         plan = parse_plan(answer.completion.content)
         produced = ask_for_files(deps, job, files_messages(spec, plan))
         produced.count(answer)
