@@ -11,6 +11,7 @@ from celery import Celery
 
 from codegen_tasks.api.registry import CONTROL_QUEUE, TASK_ROUTES
 from codegen_tasks.settings import Settings, get_settings
+from workers import scratch as _scratch  # noqa: F401  (connects the start-up sweep)
 
 # kombu's Redis transport, rejecting poison messages to a dead-letter list (workers.poison)
 POISON_SCREENING_TRANSPORT = "workers.poison:Transport"

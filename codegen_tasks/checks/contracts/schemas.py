@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from codegen_tasks.checks.children import run_in_group
 from codegen_tasks.checks.contracts.sites import MethodRef
+from codegen_tasks.checks.scratch import scratch_dir
 from codegen_tasks.checks.static.extra import EXTRA_OPTIONS
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.domain.files import GeneratedFile, check_path
@@ -107,8 +108,7 @@ class TypeScriptJsonSchemas:
         self.toolchain.ensure()
         tools = self.tools.ensure()
         script = resources.files("codegen_tasks.checks.contracts").joinpath("tools/schemas.js")
-        with tempfile.TemporaryDirectory(prefix="codegen-schemas-") as tmp:
-            work = Path(tmp)
+        with scratch_dir("schemas", None) as work:
             folders = {key: f"b{i}" for i, key in enumerate(bundles)}
             for key, files in bundles.items():
                 _write(work / folders[key], files)
@@ -133,9 +133,7 @@ def _write(folder: Path, files: list[GeneratedFile]) -> None:
 
 def _run(command: list[str], cwd: Path, timeout_s: float) -> dict[str, Schema | None]:
     try:
-        proc = subprocess.run(
-            command, cwd=cwd, capture_output=True, text=True, timeout=timeout_s, check=False
-        )
+        proc = run_in_group(command, cwd=cwd, timeout_s=timeout_s)
     except subprocess.TimeoutExpired as exc:
         raise ToolchainError(f"typescript-json-schema timed out after {timeout_s:g}s") from exc
     except OSError as exc:

@@ -9,10 +9,8 @@ and file sizes are capped with prlimit; the wall clock by killing the whole proc
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from codegen_tasks.checks.children import kill_group, with_parent_death
 from codegen_tasks.errors import SandboxError
 
 APP_DIR = "/service/app"
@@ -100,7 +99,7 @@ class Started:
     def __init__(self, command: list[str], *, cwd: Path, env: dict[str, str]) -> None:
         try:
             self.proc = subprocess.Popen(
-                command,
+                with_parent_death(command),
                 cwd=cwd,
                 env=env,
                 stdin=subprocess.PIPE,
@@ -120,10 +119,10 @@ class Started:
             out, err = self.proc.communicate(input=stdin, timeout=wall_s)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_group(self.proc.pid)
+            kill_group(self.proc.pid)
             out, err = self.proc.communicate()
         finally:
-            _kill_group(self.proc.pid)
+            kill_group(self.proc.pid)
         return Outcome(
             stdout=out.decode("utf-8", errors="replace"),
             stderr=err.decode("utf-8", errors="replace")[-8000:],
@@ -134,13 +133,8 @@ class Started:
 
     def discard(self) -> None:
         """Killed unused (its work never came)."""
-        _kill_group(self.proc.pid)
+        kill_group(self.proc.pid)
         self.proc.communicate()
-
-
-def _kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
 
 
 class Bubblewrap:

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from codegen_tasks.checks.runtime.sandbox import Job, Limits, Sandbox, Started
+from codegen_tasks.checks.scratch import owned_prefix
 from codegen_tasks.errors import SandboxError
 
 RUNTIME_PACKAGE = "codegen_tasks.checks.runtime"
@@ -40,7 +41,7 @@ class Booting:
         sockets: dict[str, Path] | None = None,
     ) -> None:
         self.sandbox = sandbox
-        self.scratch = Path(tempfile.mkdtemp(prefix="codegen-run-", dir=work_root))
+        self.scratch = Path(tempfile.mkdtemp(prefix=owned_prefix("run"), dir=work_root))
         (self.scratch / "app").mkdir()
         probe = self.scratch / "probe"
         probe.mkdir()

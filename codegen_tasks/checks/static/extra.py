@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codegen_tasks.checks.scratch import scratch_dir
 from codegen_tasks.checks.static.tsc import CONFIG_NAME, link_typings, parse_diagnostics, run_tsc
 from codegen_tasks.domain.files import GeneratedFile, check_path
 from codegen_tasks.domain.results import Finding
@@ -67,8 +67,7 @@ def compile_extra(
     work_root: Path | None = None,
 ) -> ExtraReport:
     """One tsc run rooted at the extra sources; their diagnostics."""
-    with tempfile.TemporaryDirectory(prefix="codegen-extra-", dir=work_root) as tmp:
-        work = Path(tmp)
+    with scratch_dir("extra", work_root) as work:
         folders = {key: f"b{i}" for i, key in enumerate(bundles)}
         for key, files in bundles.items():
             write_files(work / folders[key], files)

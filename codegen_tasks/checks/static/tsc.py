@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codegen_tasks.checks.children import run_in_group
 from codegen_tasks.checks.static.tsconfig import SanitisedConfig, selected
 from codegen_tasks.domain.files import GeneratedFile, check_path
 from codegen_tasks.domain.results import Finding, ValidationLevel
@@ -137,13 +138,8 @@ def write_config(work: Path, units: dict[str, Unit]) -> None:
 def run_tsc(command: list[str], work: Path, timeout_s: float) -> str | Finding:
     """tsc's diagnostics output, or a finding when it timed out or crashed."""
     try:
-        proc = subprocess.run(
-            [*command, "-p", CONFIG_NAME, "--pretty", "false"],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
+        proc = run_in_group(
+            [*command, "-p", CONFIG_NAME, "--pretty", "false"], cwd=work, timeout_s=timeout_s
         )
     except subprocess.TimeoutExpired:
         return finding(f"tsc timed out after {timeout_s:g}s", None)

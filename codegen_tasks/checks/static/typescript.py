@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codegen_tasks.checks.contracts.imports import declares_globals, imports
 from codegen_tasks.checks.contracts.syntax import parse_source
+from codegen_tasks.checks.scratch import scratch_dir
 from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources, compile_extra
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.tsc import (
@@ -222,8 +222,8 @@ class TypeScriptChecker:
         self, command: list[str], units: dict[str, Unit]
     ) -> tuple[dict[str, Compiled], set[str]]:
         """One tsc run: the verdicts, and the clean bundles a syntax error elsewhere may hide."""
-        with tempfile.TemporaryDirectory(prefix="codegen-tsc-", dir=self.work_root) as tmp:
-            work = Path(tmp) / "work"
+        with scratch_dir("tsc", self.work_root) as tmp:
+            work = tmp / "work"
             folders = {key: f"b{i}" for i, key in enumerate(units)}
             pre = {key: write_bundle(work / folders[key], units[key]) for key in units}
             link_typings(work, self.toolchain.node_modules)
@@ -235,7 +235,7 @@ class TypeScriptChecker:
             if isinstance(ran, Finding):
                 return {k: Compiled([*pre[k], ran]) for k in units}, set()
             diagnostics = parse_diagnostics(ran)
-            out = Path(tmp) / "out"
+            out = tmp / "out"
             verdicts = {
                 key: Compiled(
                     pre[key],
