@@ -19,8 +19,8 @@ RETRY_OPTIONS: dict[str, Any] = {
     "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "retry_jitter": True,
-}  # the retry limit is CODEGEN_MAX_RETRIES, read when a task retries (run_with_retries)
+}  # the retry limit is CODEGEN_MAX_RETRIES, read when a task retries (run_with_retries); the
+# countdown is pipeline/backoff.py's equal jitter, never Celery's full-jitter retry_jitter
 
 
 def run_with_retries(
