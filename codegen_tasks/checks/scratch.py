@@ -31,13 +31,19 @@ def scratch_dir(kind: str, root: Path | None) -> Iterator[Path]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether `pid` runs: a zombie (killed, not yet reaped by its new parent, which in a
+    container may never come) owns nothing any more."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # after the command's name, in parentheses, comes the state
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def sweep_dead(root: Path | None) -> list[Path]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from codegen_tasks.checks.scratch import scratch_dir, sweep_dead
@@ -39,3 +40,17 @@ def test_the_sweep_removes_dead_owners_folders_only(tmp_path: Path) -> None:
 
 def test_a_missing_root_sweeps_nothing(tmp_path: Path) -> None:
     assert sweep_dead(tmp_path / "absent") == []
+
+
+def test_a_zombie_owner_is_dead(tmp_path: Path) -> None:
+    """A killed worker's pool process lingers as a zombie when nothing reaps it (PID 1 of a
+    container): it owns its folder no more."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        while Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            time.sleep(0.01)  # exited, not yet waited for: a zombie
+        folder = tmp_path / f"codegen-tsc-{proc.pid}-abc"
+        folder.mkdir()
+        assert sweep_dead(tmp_path) == [folder]
+    finally:
+        proc.wait()
