@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from tree_sitter import Node
 
 from codegen_tasks.checks.contracts.syntax import (
+    PARSED_FILES_KEPT,
     SourceFile,
     arguments,
     line_of,
@@ -175,8 +177,14 @@ def imports(source: SourceFile) -> list[Import]:
 
 
 def file_imports(path: str, content: str) -> list[Import]:
-    """The imports of one TypeScript file given as text."""
-    return imports(parse_source(path, content))
+    """The imports of one TypeScript file given as text (read once per content: the
+    structural, dependency, layout and platform checks all ask for them)."""
+    return list(_content_imports(content))
+
+
+@lru_cache(maxsize=PARSED_FILES_KEPT)
+def _content_imports(content: str) -> tuple[Import, ...]:
+    return tuple(imports(parse_source("", content)))  # an import's fields need no path
 
 
 def resolve_import(from_file: str, specifier: str, paths: set[str]) -> str | None:

@@ -1,18 +1,23 @@
-"""Parsing a bundle's TypeScript sources with tree-sitter, and small helpers over the tree."""
+"""Parsing a bundle's TypeScript sources with tree-sitter, and small helpers over the tree.
+
+A file's tree is parsed once per content: every check of a bundle (structure, imports,
+layout, contracts, runtime plan) and every step reading the same bundle again share the
+tree, which no caller edits (tree-sitter trees are read-only without `Tree.edit`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import tree_sitter_typescript as tsts
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Finding, ValidationLevel
 
 MAX_SYNTAX_WARNINGS_PER_FILE = 3
+PARSED_FILES_KEPT = 1024  # trees kept by content: a 48-service batch's sources, with room
 SKIPPED_SUFFIXES = (".d.ts", ".spec.ts", ".test.ts")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
@@ -37,9 +42,14 @@ def is_source(path: str) -> bool:
     return "node_modules" not in path.split("/")
 
 
+@lru_cache(maxsize=PARSED_FILES_KEPT)
+def _tree(content: str) -> Tree:
+    return _parser().parse(content.encode("utf-8"))
+
+
 def parse_source(path: str, content: str) -> SourceFile:
-    """Parse one TypeScript file."""
-    return SourceFile(path, _parser().parse(content.encode("utf-8")).root_node)
+    """Parse one TypeScript file (once per content)."""
+    return SourceFile(path, _tree(content).root_node)
 
 
 def parse_bundle(files: list[GeneratedFile]) -> list[SourceFile]:
@@ -60,12 +70,18 @@ def line_of(node: Node) -> int:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node under (and including) `node`, depth first, in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
+    """Every node under (and including) `node`, depth first, in source order (a tree
+    cursor: no list of children built per node)."""
+    cursor = node.walk()
+    while True:
+        current = cursor.node
+        assert current is not None  # a cursor over a node always stands on one
         yield current
-        stack.extend(reversed(current.children))
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():  # back above `node`: done
+                return
 
 
 def unescape(raw: str) -> str:
