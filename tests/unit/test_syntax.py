@@ -6,7 +6,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from codegen_tasks.checks.contracts.imports import file_imports
-from codegen_tasks.checks.contracts.syntax import parse_source, walk
+from codegen_tasks.checks.contracts.syntax import of_type, parse_source, walk
 
 SOURCE = """import { A } from './a';
 @Module({ imports: [A] })
@@ -60,3 +60,22 @@ def test_imports_read_once_are_a_fresh_list_for_every_caller() -> None:
     mine = file_imports("src/app.ts", SOURCE)
     mine.clear()  # a caller's edit does not reach the next caller
     assert [i.specifier for i in file_imports("src/other.ts", SOURCE)] == ["./a"]
+
+
+NESTED = """const a = f(g(h()), [k()])(m());
+class C { @Get() x() { return { y() { return n(); } }; } }
+"""
+
+
+def test_of_type_finds_what_a_filtered_walk_finds_in_the_same_order() -> None:
+    root = parse_source("src/nested.ts", NESTED).root
+    for types in (("call_expression",), ("method_definition", "call_expression", "object")):
+        expected = [n for n in walk(root) if n.type in types]
+        assert _spans(of_type(root, *types)) == _spans(expected)
+    assert len(of_type(root, "call_expression")) == 8  # f(..)(..), f, g, h, k, m, Get, n
+
+
+def test_of_type_of_a_subtree_stays_inside_it() -> None:
+    root = parse_source("src/nested.ts", NESTED).root
+    klass = root.named_children[1]
+    assert [n.text for n in of_type(klass, "call_expression")] == [b"Get()", b"n()"]

@@ -27,10 +27,10 @@ from codegen_tasks.checks.contracts.syntax import (
     SourceFile,
     arguments,
     line_of,
+    of_type,
     parse_bundle,
     syntax_warnings,
     text,
-    walk,
 )
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Contract, ContractSet, Finding, ValidationLevel
@@ -196,8 +196,8 @@ def _calls(
 ) -> tuple[list[CalledPattern], list[UnresolvedPattern]]:
     calls: list[CalledPattern] = []
     unresolved: list[UnresolvedPattern] = []
-    for node in walk(source.root):
-        function = node.child_by_field_name("function") if node.type == "call_expression" else None
+    for node in of_type(source.root, "call_expression"):
+        function = node.child_by_field_name("function")
         if function is None or function.type != "member_expression":
             continue
         method = text(function.child_by_field_name("property"))

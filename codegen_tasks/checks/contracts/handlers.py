@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from codegen_tasks.checks.contracts.syntax import SourceFile, arguments, callee_name, text, walk
+from codegen_tasks.checks.contracts.syntax import (
+    SourceFile,
+    arguments,
+    callee_name,
+    in_walk_order,
+    of_type,
+    text,
+)
 
 WRAPPER_TYPES = frozenset({"Promise", "Observable", "PromiseLike"})
 CLASS_TYPES = frozenset({"class_declaration", "abstract_class_declaration", "class"})
@@ -52,7 +59,9 @@ def decorator(node: Node) -> Decorator:
 def find_handlers(source: SourceFile) -> list[Handler]:
     """Every method that carries at least one decorator, in source order."""
     found: list[Handler] = []
-    for parent in walk(source.root):
+    methods = of_type(source.root, "method_definition")
+    parents = {m.parent.id: m.parent for m in methods if m.parent is not None}
+    for parent in in_walk_order(parents.values()):
         decorators: list[Node] = []
         comments: list[Node] = []
         for child in parent.children:

@@ -22,12 +22,14 @@ from codegen_tasks.checks.contracts.syntax import (
     arguments,
     line_of,
     literal_parts,
+    of_type,
     parse_source,
     text,
     walk,
 )
 
 ImportKind = Literal["import", "side-effect", "export", "require", "dynamic"]
+_IMPORT_NODES = ("import_statement", "export_statement", "call_expression", "import_require_clause")
 RESOLVE_SUFFIXES = ("", ".ts", ".tsx", ".d.ts", "/index.ts", "/index.tsx", "/index.d.ts")
 BUILTIN_MODULES = frozenset(
     [
@@ -163,7 +165,7 @@ def _require_clause(node: Node) -> Import | None:
 def imports(source: SourceFile) -> list[Import]:
     """Every import of the file, in source order."""
     found: list[Import] = []
-    for node in walk(source.root):
+    for node in of_type(source.root, *_IMPORT_NODES):
         item: Import | None = None
         if node.type in ("import_statement", "export_statement"):
             item = _statement_import(node)

@@ -21,7 +21,14 @@ from codegen_tasks.checks.contracts.handlers import (
     find_handlers,
     parameters,
 )
-from codegen_tasks.checks.contracts.syntax import SourceFile, arguments, line_of, text, unwrap, walk
+from codegen_tasks.checks.contracts.syntax import (
+    SourceFile,
+    arguments,
+    line_of,
+    of_type,
+    text,
+    unwrap,
+)
 from codegen_tasks.domain.results import Contract
 
 REPLY_WRAPPERS = frozenset({"firstValueFrom", "lastValueFrom"})
@@ -88,8 +95,8 @@ def _returns(call: Node, method: Node) -> bool:
 
 
 def _call_node(source: SourceFile, call: CalledPattern) -> Node | None:
-    for node in walk(source.root):
-        if node.type != "call_expression" or line_of(node) != call.line:
+    for node in of_type(source.root, "call_expression"):
+        if line_of(node) != call.line:
             continue
         function = node.child_by_field_name("function")
         if (

@@ -20,6 +20,7 @@ from codegen_tasks.checks.contracts.syntax import (
     SourceFile,
     arguments,
     line_of,
+    of_type,
     parse_source,
     text,
     walk,
@@ -152,8 +153,8 @@ def _factory_call(node: Node) -> str | None:
 
 
 def _connects(source: SourceFile) -> bool:
-    for node in walk(source.root):
-        function = node.child_by_field_name("function") if node.type == "call_expression" else None
+    for node in of_type(source.root, "call_expression"):
+        function = node.child_by_field_name("function")
         if function is None or function.type != "member_expression":
             continue
         if text(function.child_by_field_name("property")) == "connectMicroservice":
@@ -167,7 +168,7 @@ def find_bootstrap(entry: str, by_path: dict[str, str]) -> Bootstrap | None:
     connects = any(_connects(s) for s in sources)
     found: list[Bootstrap] = []
     for source in sources:
-        for node in walk(source.root):
+        for node in of_type(source.root, "call_expression"):
             method = _factory_call(node)
             if method is None:
                 continue
