@@ -16,6 +16,7 @@ SAFE_ID_RULE = f"1..{MAX_ID_LENGTH} ASCII letters, digits, '.', '_', ':' or '-'"
 MAX_PATH_LENGTH = 200
 MAX_PATH_DEPTH = 12
 INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, bidi overrides, zero-widths
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
 
 
 def id_problem(value: str) -> str | None:
@@ -28,9 +29,13 @@ def _characters_problem(name: str) -> str | None:
         return "contains a NUL byte"
     if "\\" in name:
         return "contains a backslash"
-    if any(ord(ch) < 32 for ch in name):
+    if CONTROL_CHARACTER.search(name):
         return "contains a control character"
-    if any(unicodedata.category(ch) in INVISIBLE for ch in name):
+    # in ASCII only DEL is left of the INVISIBLE categories: the look-up per character is
+    # for the rest of Unicode
+    if (not name.isascii() or "\x7f" in name) and any(
+        unicodedata.category(ch) in INVISIBLE for ch in name
+    ):
         return "contains an invisible or bidirectional control character"
     return None
 
