@@ -136,11 +136,12 @@ def generate_node(deps: Deps, job: NodeJob) -> GenerationRecord:
             raise
         log.warning("Code generation failed for %s: %s", spec.name, exc.message)
         return record_failure(deps, job, exc)
-    record = store_generation(deps, job, spec, produced, started)
+    with deps.history.transaction():  # the record and the node pointing at it: one commit
+        record = store_generation(deps, job, spec, produced, started)
+        deps.history.set_node(
+            job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=record.id
+        )
     log.info("Code generation successful for %s (%d files)", spec.name, len(produced.files))
-    deps.history.set_node(
-        job.run_id, job.node_id, ServiceStatus.VALIDATING, deps.clock(), generation_id=record.id
-    )
     return record
 
 

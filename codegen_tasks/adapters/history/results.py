@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from codegen_tasks.adapters.history.session import SessionStore
+from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.adapters.history.tables import (
     ContractRow,
     GenerationRow,
@@ -17,29 +16,28 @@ from codegen_tasks.domain.records import (
     ValidationRecord,
 )
 from codegen_tasks.domain.results import Contract, ServiceStatus, ValidationResult
-from codegen_tasks.errors import NotFoundError
+from codegen_tasks.errors import HistoryError, NotFoundError
 
 
 class ResultStore(SessionStore):
     # generations
     def record_generation(self, record: GenerationRecord) -> GenerationRecord:
-        """Insert once per idempotency key; a redelivered task gets the first record back."""
-        existing = self.generation_by_key(record.idempotency_key)
-        if existing is not None:
-            return existing
-        try:
-            with self._session() as s:
-                s.add(
-                    GenerationRow(
-                        **record.model_dump(mode="json") | {"created_at": record.created_at}
-                    )
-                )
-        except IntegrityError:
-            found = self.generation_by_key(record.idempotency_key)
-            if found is None:
-                raise
-            return found
-        return record
+        """Insert once per idempotency key; a redelivered task gets the first record back.
+        One statement (`ON CONFLICT DO NOTHING`): no read first, no failed insert that
+        would abort an enclosing transaction."""
+        values = record.model_dump(mode="json") | {"created_at": record.created_at}
+        with self._session() as s:
+            inserted = s.execute(
+                insert_or_nothing(self.engine, GenerationRow)
+                .values(**values)
+                .returning(GenerationRow.id)
+            ).scalar_one_or_none()
+        if inserted is not None:
+            return record
+        found = self.generation_by_key(record.idempotency_key)
+        if found is None:  # the id, not the key, exists already
+            raise HistoryError(f"generation id {record.id!r} is taken", retryable=False)
+        return found
 
     def update_generation(
         self, generation_id: str, status: ServiceStatus, error: str | None = None

@@ -6,9 +6,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from codegen_tasks.adapters.history.listing import aware
@@ -151,20 +151,29 @@ class RunStore(SessionStore):
         error_code: str | None = None,
         error_status: int | None = None,
     ) -> None:
-        with self._session() as s:
-            row = s.get(RunNodeRow, (run_id, node_id))
-            if row is None:
+        values: dict[str, object] = {"status": status.value, "updated_at": now}
+        if streamed_tokens is not None:
+            values["streamed_tokens"] = streamed_tokens
+        if generation_id is not None:
+            values["generation_id"] = generation_id
+        if error is not None or status is not ServiceStatus.FAILED:
+            values |= {"error": error, "error_code": error_code, "error_status": error_status}
+        cancelled = select(RunRow.id).where(
+            RunRow.id == run_id, RunRow.status == RunStatus.CANCELLED.value
+        )
+        with self._session() as s:  # one UPDATE; the reads only when it changed nothing
+            result = s.execute(
+                update(RunNodeRow)
+                .where(
+                    RunNodeRow.run_id == run_id,
+                    RunNodeRow.node_id == node_id,
+                    ~cancelled.exists(),  # a cancelled run keeps the state it was closed with
+                )
+                .values(values)
+            )
+            changed = cast(CursorResult[Any], result).rowcount
+            if not changed and s.get(RunNodeRow, (run_id, node_id)) is None:
                 raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
-            run = s.get(RunRow, run_id)
-            if run is not None and run.status == RunStatus.CANCELLED.value:
-                return  # a cancelled run keeps the state it was closed with
-            row.status, row.updated_at = status.value, now
-            if streamed_tokens is not None:
-                row.streamed_tokens = streamed_tokens
-            if generation_id is not None:
-                row.generation_id = generation_id
-            if error is not None or status is not ServiceStatus.FAILED:
-                row.error, row.error_code, row.error_status = error, error_code, error_status
 
     def set_streamed(self, run_id: str, node_id: str, tokens: int, now: datetime) -> None:
         with self._session() as s:
