@@ -21,10 +21,15 @@ def _pairs(deps: Deps, run_id: str) -> list[tuple[GenerationRecord, GenerationRe
     """(last success before the run, this run's generation) of each regenerated node."""
     project_id = deps.history.run_info(run_id).project_id
     pairs: list[tuple[GenerationRecord, GenerationRecord]] = []
-    for node in deps.history.run_nodes(run_id):
-        if node.status is not ServiceStatus.SUCCEEDED or node.generation_id is None:
-            continue
-        new = deps.history.generation(node.generation_id)
+    nodes = [
+        n
+        for n in deps.history.run_nodes(run_id)
+        if n.status is ServiceStatus.SUCCEEDED and n.generation_id is not None
+    ]
+    stored = deps.history.generations([n.generation_id for n in nodes if n.generation_id])
+    for node in nodes:
+        assert node.generation_id is not None
+        new = stored.get(node.generation_id) or deps.history.generation(node.generation_id)
         old = deps.history.latest_generation(project_id, node.node_id, succeeded=True, before=new)
         if old is not None and old.bundle_uri and new.bundle_uri and old.id != new.id:
             pairs.append((old, new))

@@ -8,12 +8,14 @@ from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.domain.graph import Node, ProjectGraph
 from codegen_tasks.domain.modes import resolve_mode
-from codegen_tasks.domain.records import RunInfo, RunNode
+from codegen_tasks.domain.records import GenerationRecord, RunInfo, RunNode
 from codegen_tasks.domain.results import (
+    Contract,
     RunResult,
     RunStatus,
     ServiceResult,
     ServiceStatus,
+    ValidationResult,
     run_status,
 )
 from codegen_tasks.domain.spec import build_service_spec
@@ -24,7 +26,7 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.generators import Generator, choose_generator, requested_model
 from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.typed import typed_check_in_run
-from codegen_tasks.pipeline.unchanged import unchanged
+from codegen_tasks.pipeline.unchanged import unchanged_of
 
 NOT_FINISHED = "the node's task chain ended before the node finished"
 CANCELLED = "cancelled before the node finished"
@@ -132,16 +134,30 @@ def _unchanged(
     deps: Deps, project: ProjectGraph, nodes: list[Node], generator: Generator
 ) -> dict[str, str]:
     """Node id -> its last successful generation, for nodes whose inputs did not change."""
-    found: dict[str, str] = {}
-    for node in nodes:
-        spec = build_service_spec(project.graph, node.id, project.project.name)
-        last = unchanged(deps, project.project.id, spec, generator)
-        if last is not None:
-            found[node.id] = last.id
-    return found
+    specs = [build_service_spec(project.graph, n.id, project.project.name) for n in nodes]
+    found = unchanged_of(deps, project.project.id, specs, generator)
+    return {node_id: generation.id for node_id, generation in found.items()}
 
 
-def _service(deps: Deps, node: RunNode) -> ServiceResult:
+@dataclass(frozen=True)
+class _Stored:
+    """What the history holds for a run's generations, read in three queries."""
+
+    generations: dict[str, GenerationRecord]
+    validations: dict[str, ValidationResult]
+    contracts: dict[str, list[Contract]]
+
+    @classmethod
+    def of(cls, deps: Deps, nodes: list[RunNode]) -> _Stored:
+        ids = [n.generation_id for n in nodes if n.generation_id is not None]
+        generations = deps.history.generations(ids)
+        missing = next((i for i in ids if i not in generations), None)
+        if missing is not None:
+            deps.history.generation(missing)  # raises NotFoundError, as reading it alone did
+        return cls(generations, deps.history.validations_for(ids), deps.history.contracts_of(ids))
+
+
+def _service(node: RunNode, stored: _Stored) -> ServiceResult:
     result = ServiceResult(
         node_id=node.node_id,
         service_name=node.service_name,
@@ -153,7 +169,7 @@ def _service(deps: Deps, node: RunNode) -> ServiceResult:
     )
     if node.generation_id is None:
         return result
-    gen = deps.history.generation(node.generation_id)
+    gen = stored.generations[node.generation_id]
     fresh = node.status is not ServiceStatus.SKIPPED
     return result.model_copy(
         update={
@@ -162,8 +178,8 @@ def _service(deps: Deps, node: RunNode) -> ServiceResult:
             "cached": gen.cached and fresh,
             "tokens": gen.prompt_tokens + gen.completion_tokens if fresh else 0,
             "cost_usd": gen.cost_usd if fresh else 0.0,
-            "validation": deps.history.validation_for(gen.id),
-            "contracts": deps.history.contracts_for(gen.id),
+            "validation": stored.validations.get(gen.id),
+            "contracts": stored.contracts[gen.id],
             "model": gen.answered_model or gen.model,
             "error": node.error or (gen.error if node.status is ServiceStatus.FAILED else None),
         }
@@ -173,7 +189,9 @@ def _service(deps: Deps, node: RunNode) -> ServiceResult:
 def run_result(deps: Deps, run_id: str) -> RunResult:
     """What `codegen status` and `generate --json` print: the run and each service."""
     info = deps.history.run_info(run_id)
-    services = [_service(deps, n) for n in deps.history.run_nodes(run_id)]
+    nodes = deps.history.run_nodes(run_id)
+    stored = _Stored.of(deps, nodes)
+    services = [_service(n, stored) for n in nodes]
     status = RunStatus(info.status) if info.finished_at else run_status(services)
     return RunResult(
         project_id=info.project_id,

@@ -7,7 +7,7 @@ write, NotFoundError for a run, snapshot or generation it does not hold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -115,13 +115,31 @@ class Results(Protocol):
         before: GenerationRecord | None = None,
     ) -> GenerationRecord | None: ...
 
+    def latest_successes(
+        self, project_id: str, node_ids: Collection[str]
+    ) -> dict[str, GenerationRecord]:
+        """`latest_generation(..., succeeded=True)` of many nodes at once, by node id."""
+        ...
+
+    def generations(self, generation_ids: Collection[str]) -> dict[str, GenerationRecord]:
+        """Several generations at once, by id (unknown ids left out)."""
+        ...
+
     def record_validation(self, record: ValidationRecord) -> None: ...
 
     def validation_for(self, generation_id: str) -> ValidationResult | None: ...
 
+    def validations_for(self, generation_ids: Collection[str]) -> dict[str, ValidationResult]:
+        """`validation_for` of several generations at once (those without one left out)."""
+        ...
+
     def record_contracts(self, record: ContractsRecord) -> None: ...
 
     def contracts_for(self, generation_id: str) -> list[Contract]: ...
+
+    def contracts_of(self, generation_ids: Collection[str]) -> dict[str, list[Contract]]:
+        """`contracts_for` of several generations at once (every id a key)."""
+        ...
 
 
 class Spend(Protocol):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection
+
+from sqlalchemy import func, select
 
 from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.adapters.history.tables import (
@@ -85,6 +87,36 @@ class ResultStore(SessionStore):
             row = s.scalars(query.order_by(GenerationRow.created_at.desc()).limit(1)).first()
             return _generation(row) if row else None
 
+    def latest_successes(
+        self, project_id: str, node_ids: Collection[str]
+    ) -> dict[str, GenerationRecord]:
+        """Each node's latest successful generation, by node id (nodes without one left
+        out): `latest_generation(..., succeeded=True)` of many nodes in one query."""
+        ranked = (
+            select(
+                GenerationRow.id,
+                func.row_number()
+                .over(partition_by=GenerationRow.node_id, order_by=GenerationRow.created_at.desc())
+                .label("rank"),
+            )
+            .where(
+                GenerationRow.project_id == project_id,
+                GenerationRow.node_id.in_(list(node_ids)),
+                GenerationRow.status == ServiceStatus.SUCCEEDED.value,
+            )
+            .subquery()
+        )
+        query = select(GenerationRow).join(ranked, GenerationRow.id == ranked.c.id)
+        with self._session() as s:
+            rows = s.scalars(query.where(ranked.c.rank == 1))
+            return {row.node_id: _generation(row) for row in rows}
+
+    def generations(self, generation_ids: Collection[str]) -> dict[str, GenerationRecord]:
+        """Several generations by id, in one query (unknown ids left out)."""
+        query = select(GenerationRow).where(GenerationRow.id.in_(list(generation_ids)))
+        with self._session() as s:
+            return {row.id: _generation(row) for row in s.scalars(query)}
+
     # validation and contracts
     def record_validation(self, record: ValidationRecord) -> None:
         """Insert once per idempotency key; a repeat only dates the recorded verdict anew
@@ -119,21 +151,27 @@ class ResultStore(SessionStore):
                 .order_by(ValidationRow.created_at.desc())
                 .limit(1)
             ).first()
-            if row is None:
-                return None
-            return ValidationResult.model_validate(
-                {
-                    "structural_passed": row.structural_passed,
-                    "contract_passed": row.contract_passed,
-                    "typescript_passed": row.typescript_passed,
-                    "build_passed": row.build_passed,
-                    "health_check_passed": row.health_check_passed,
-                    "contract_discovery_passed": row.contract_discovery_passed,
-                    "runtime_passed": row.runtime_passed,
-                    "errors": row.errors,
-                    "warnings": row.warnings,
-                }
+            return _validation(row) if row is not None else None
+
+    def validations_for(self, generation_ids: Collection[str]) -> dict[str, ValidationResult]:
+        """`validation_for` of several generations in one query (those without one left out)."""
+        ranked = (
+            select(
+                ValidationRow.id,
+                func.row_number()
+                .over(
+                    partition_by=ValidationRow.generation_id,
+                    order_by=ValidationRow.created_at.desc(),
+                )
+                .label("rank"),
             )
+            .where(ValidationRow.generation_id.in_(list(generation_ids)))
+            .subquery()
+        )
+        query = select(ValidationRow).join(ranked, ValidationRow.id == ranked.c.id)
+        with self._session() as s:
+            rows = s.scalars(query.where(ranked.c.rank == 1))
+            return {row.generation_id: _validation(row) for row in rows}
 
     def record_contracts(self, record: ContractsRecord) -> None:
         """Replace the contract set of a generation (idempotent)."""
@@ -159,20 +197,50 @@ class ResultStore(SessionStore):
                 .where(ContractRow.generation_id == generation_id)
                 .order_by(ContractRow.id)
             )
-            return [
-                Contract(
-                    pattern=r.pattern,
-                    type="event" if r.type == "event" else "request",
-                    request_type=r.request_type,
-                    response_type=r.response_type,
-                    description=r.description,
-                    handler=r.handler,
-                    file=r.file,
-                    line=r.line,
-                )
-                for r in rows
-            ]
+            return [_contract(r) for r in rows]
+
+    def contracts_of(self, generation_ids: Collection[str]) -> dict[str, list[Contract]]:
+        """`contracts_for` of several generations in one query (every id a key)."""
+        found: dict[str, list[Contract]] = {g: [] for g in generation_ids}
+        with self._session() as s:
+            rows = s.scalars(
+                select(ContractRow)
+                .where(ContractRow.generation_id.in_(list(found)))
+                .order_by(ContractRow.id)
+            )
+            for row in rows:
+                found[row.generation_id].append(_contract(row))
+        return found
 
 
 def _generation(row: GenerationRow) -> GenerationRecord:
     return GenerationRecord.model_validate(row, from_attributes=True)
+
+
+def _validation(row: ValidationRow) -> ValidationResult:
+    return ValidationResult.model_validate(
+        {
+            "structural_passed": row.structural_passed,
+            "contract_passed": row.contract_passed,
+            "typescript_passed": row.typescript_passed,
+            "build_passed": row.build_passed,
+            "health_check_passed": row.health_check_passed,
+            "contract_discovery_passed": row.contract_discovery_passed,
+            "runtime_passed": row.runtime_passed,
+            "errors": row.errors,
+            "warnings": row.warnings,
+        }
+    )
+
+
+def _contract(row: ContractRow) -> Contract:
+    return Contract(
+        pattern=row.pattern,
+        type="event" if row.type == "event" else "request",
+        request_type=row.request_type,
+        response_type=row.response_type,
+        description=row.description,
+        handler=row.handler,
+        file=row.file,
+        line=row.line,
+    )
