@@ -258,7 +258,9 @@ class RunStore(SessionStore):
 
 
 def _run_node(row: RunNodeRow) -> RunNode:
-    return RunNode(
+    # the row's columns have the fields' types already: no validation (a run's every node is
+    # read by several steps of each of its nodes)
+    return RunNode.model_construct(
         node_id=row.node_id,
         service_name=row.service_name,
         status=ServiceStatus(row.status),

@@ -102,9 +102,12 @@ def callee_types_of(deps: Deps, job: NodeJob, spec: ServiceSpec) -> dict[str, Ca
     successful generation. A callee regenerated in the same run is left out (its contracts
     are about to change, and a run's prompts must not depend on the order its nodes finish
     in), as are callees not generated yet."""
+    targets = called_targets(spec)
+    if not targets:  # calls nobody: no need to read the run's nodes
+        return {}
     in_run = {n.node_id: n.status for n in deps.history.run_nodes(job.run_id)}
     found: dict[str, CalleeTypes] = {}
-    for dep in called_targets(spec):
+    for dep in targets:
         if in_run.get(dep.node_id, ServiceStatus.SKIPPED) is not ServiceStatus.SKIPPED:
             continue
         generation = deps.history.latest_generation(job.project_id, dep.node_id, succeeded=True)
