@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from celery.result import AsyncResult
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from codegen_tasks.api import registry
 from codegen_tasks.api.payload_rules import parse_payload
@@ -23,7 +25,7 @@ from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.api.registry import TASK_ROUTES, public_task
 from codegen_tasks.api.summary import summary
 from codegen_tasks.domain.wire import Message
-from codegen_tasks.errors import CodegenError, TaskFailedError
+from codegen_tasks.errors import CodegenError, ResultBackendError, TaskFailedError
 from codegen_tasks.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -139,6 +141,15 @@ class CodegenClient:
         if task_id not in self._results:
             self._results[task_id] = AsyncResult(task_id, app=self.app)
         return self._results[task_id]
+
+    def failed(self, task_id: str) -> bool:
+        """Whether the task failed; ResultBackendError when the result backend is down."""
+        if task_id in self._eager:
+            return False
+        try:
+            return bool(self.result(task_id).failed())
+        except (RedisError, KombuOperationalError, OSError) as exc:
+            raise ResultBackendError(f"result backend unavailable: {exc}") from exc
 
     def status(self, task_id: str) -> dict[str, Any]:
         """The task's state (PENDING, STARTED, PROGRESS, RETRY, SUCCESS, FAILURE) and, while

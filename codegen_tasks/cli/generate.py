@@ -28,7 +28,7 @@ from codegen_tasks.cli.display import RunProgress, breaking_table, run_table
 from codegen_tasks.cli.estimate import estimate_run, show_estimate
 from codegen_tasks.domain.modes import GenerationMode, resolve_mode
 from codegen_tasks.domain.results import RunResult, RunStatus
-from codegen_tasks.errors import CodegenError, NotFoundError, PayloadError
+from codegen_tasks.errors import CodegenError, NotFoundError, PayloadError, ResultBackendError
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.embedded import EmbeddedRun
 from codegen_tasks.pipeline.project import cancel_run, run_result
@@ -77,6 +77,7 @@ class _Submission:
         self._thread: threading.Thread | None = None
         self._embedded: EmbeddedRun | None = None
         self._task_id: str | None = None
+        self._backend_down = False
         if client.embedded:
             self._embedded = EmbeddedRun(d, payload)
             self._thread = threading.Thread(target=self._work, daemon=True)
@@ -92,9 +93,21 @@ class _Submission:
             self._error = exc
 
     def raise_if_failed(self) -> None:
+        """Raise the run's error if its project task failed. The run itself is followed in
+        history: without the result backend (down), only this check is skipped."""
         if self._thread is not None and not self._thread.is_alive() and self._error:
             raise self._error
-        if self._task_id is not None and self._client.result(self._task_id).failed():
+        if self._task_id is None:
+            return
+        try:
+            failed = self._client.failed(self._task_id)
+        except ResultBackendError as exc:
+            if not self._backend_down:
+                console.print(f"[yellow]note:[/] {exc.message}; following the run in history")
+            self._backend_down = True
+            return
+        self._backend_down = False
+        if failed:
             self._client.wait(self._task_id)  # raises the task's error
 
     def wait(self, seconds: float) -> None:
