@@ -176,6 +176,31 @@ class CacheError(CodegenError):
     retryable = True
 
 
+class BrokerError(CodegenError):
+    """The broker refused or could not take a message."""
+
+    code = "broker_unavailable"
+    retryable = True
+
+
+class TimeLimitError(CodegenError):
+    """A task ran past its soft time limit (`codegen_tasks.pipeline.time_limits`)."""
+
+    code = "time_limit"
+
+    def __init__(self, task: str, limit_s: float) -> None:
+        super().__init__(
+            f"{task} ran past its time limit of {limit_s:.0f}s", task=task, limit_s=limit_s
+        )
+
+
+class ResultBackendError(CodegenError):
+    """The result backend cannot be read; the history store still can."""
+
+    code = "result_backend_unavailable"
+    retryable = True
+
+
 class HistoryError(CodegenError):
     code = "history_error"
 

@@ -92,8 +92,13 @@ class Settings(BaseSettings):
     retry_after_max_s: float = Field(default=120, ge=0, alias="CODEGEN_RETRY_AFTER_MAX_S")
     # The Redis list poison messages are rejected to, each with its queue and reason.
     dead_letter_key: str = Field(default="codegen.dead_letter", alias="CODEGEN_DEAD_LETTER_KEY")
-    # Redis redelivers a task unacked this long: longer than the longest task (see README).
-    visibility_timeout_s: int = Field(default=4 * 3600, ge=1, alias="CODEGEN_VISIBILITY_TIMEOUT_S")
+    # Redis redelivers a task unacked this long; 0: derived from the task time limits
+    # (pipeline/time_limits.py, see README).
+    visibility_timeout_s: int = Field(default=0, ge=0, alias="CODEGEN_VISIBILITY_TIMEOUT_S")
+    # The liveness sweep (Celery beat): how often, and how many times a stalled node's
+    # remaining steps are dispatched again before it is failed.
+    sweep_interval_s: float = Field(default=60.0, gt=0, alias="CODEGEN_SWEEP_INTERVAL_S")
+    sweep_redispatches: int = Field(default=2, ge=0, alias="CODEGEN_SWEEP_REDISPATCHES")
     # An open run without progress this long is abandoned: closed as failed by the next run
     # of its project or by `codegen sweep` (longer than a redelivery, so none is resumable).
     run_stale_after_s: float = Field(default=4 * 3600, ge=0, alias="CODEGEN_RUN_STALE_AFTER_S")

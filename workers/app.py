@@ -10,26 +10,47 @@ from typing import Any
 from celery import Celery
 
 from codegen_tasks.api.registry import CONTROL_QUEUE, TASK_ROUTES
+from codegen_tasks.pipeline.time_limits import task_limits, visibility_timeout_s
 from codegen_tasks.settings import Settings, get_settings
 from workers import scratch as _scratch  # noqa: F401  (connects the start-up sweep)
 
 # kombu's Redis transport, rejecting poison messages to a dead-letter list (workers.poison)
 POISON_SCREENING_TRANSPORT = "workers.poison:Transport"
+LIVENESS_SWEEP = "codegen.liveness_sweep"  # Celery beat's task, on the control queue
 
 
 def transport_options(settings: Settings) -> dict[str, Any]:
-    """Redis redelivers a task left unacked (its worker died) after the visibility timeout.
-
-    CODEGEN_VISIBILITY_TIMEOUT_S (4 h) must exceed the longest task (LLM timeout x repair
-    attempts x retries with backoff), or a live worker's task is delivered twice. A short
-    timeout (tests) also needs frequent sweeps for expired deliveries, hence the interval.
-    """
-    timeout = settings.visibility_timeout_s
+    """Redis redelivers a task left unacked (its worker died) after the visibility timeout,
+    derived from the task time limits unless CODEGEN_VISIBILITY_TIMEOUT_S is set
+    (`codegen_tasks.pipeline.time_limits`). A short timeout (tests) also needs frequent sweeps
+    for expired deliveries, hence the interval."""
+    timeout = visibility_timeout_s(settings)
     options: dict[str, Any] = {"visibility_timeout": timeout}
     if timeout < 600:
         sweep_s = max(1, timeout // 10)
         options |= {"unacked_restore_interval": sweep_s, "unacked_restore_throttle": 1}
     return options
+
+
+def time_limit_annotations(settings: Settings) -> dict[str, dict[str, float]]:
+    """Every task's soft and hard time limits (`codegen_tasks.pipeline.time_limits`)."""
+    return {
+        name: {"soft_time_limit": limit.soft_s, "time_limit": limit.hard_s}
+        for name, limit in task_limits(settings).items()
+    }
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Celery beat sends the liveness sweep every CODEGEN_SWEEP_INTERVAL_S; a sweep older
+    than one interval is dropped (the next one does the same work)."""
+    interval = settings.sweep_interval_s
+    return {
+        "liveness-sweep": {
+            "task": LIVENESS_SWEEP,
+            "schedule": interval,
+            "options": {"queue": CONTROL_QUEUE, "expires": interval},
+        }
+    }
 
 
 def app_config(settings: Settings) -> dict[str, Any]:
@@ -44,13 +65,15 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "task_track_started": True,
-        "task_routes": TASK_ROUTES,
+        "task_routes": TASK_ROUTES | {LIVENESS_SWEEP: {"queue": CONTROL_QUEUE}},
         "task_default_queue": CONTROL_QUEUE,
         "result_extended": True,
         "result_expires": 7 * 24 * 3600,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": transport_options(settings),
-        "result_backend_transport_options": {"visibility_timeout": settings.visibility_timeout_s},
+        "result_backend_transport_options": {"visibility_timeout": visibility_timeout_s(settings)},
+        "task_annotations": time_limit_annotations(settings),
+        "beat_schedule": beat_schedule(settings),
         "worker_send_task_events": True,
         "task_send_sent_event": True,
     }

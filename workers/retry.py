@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
 
-from codegen_tasks.errors import CodegenError
+from codegen_tasks.errors import CodegenError, TimeLimitError
 from codegen_tasks.pipeline.retries import with_retries
 from codegen_tasks.settings import get_settings
 
@@ -37,6 +38,13 @@ def run_with_retries(
             raise task.retry(exc=exc, countdown=countdown, max_retries=settings.max_retries)
         time.sleep(countdown)
 
+    def limited() -> T:
+        """The soft time limit (pipeline/time_limits.py) becomes a recorded, final error."""
+        try:
+            return work()
+        except SoftTimeLimitExceeded as exc:
+            raise TimeLimitError(task.name, float(task.soft_time_limit or 0)) from exc
+
     return with_retries(
-        task.name, work, give_up, settings=settings, wait=wait, retries=task.request.retries or 0
+        task.name, limited, give_up, settings=settings, wait=wait, retries=task.request.retries or 0
     )

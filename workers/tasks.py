@@ -4,27 +4,35 @@ What must be Celery stays here: a run's chord of node chains, a batch's dispatch
 
 from __future__ import annotations
 
+import logging
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from celery import Task, chain, chord, group
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from codegen_tasks.api import registry
-from codegen_tasks.api.payloads import GenerateServicePayload
+from codegen_tasks.api.payloads import GenerateServicePayload, Metadata
 from codegen_tasks.api.results import BatchRun
 from codegen_tasks.domain.records import GenerationRecord
+from codegen_tasks.errors import BrokerError, CodegenError
 from codegen_tasks.pipeline import handlers
 from codegen_tasks.pipeline.generate import generate_node, record_failure
+from codegen_tasks.pipeline.heartbeat import heartbeat
 from codegen_tasks.pipeline.jobs import NodeJob
+from codegen_tasks.pipeline.liveness import sweep
 from codegen_tasks.pipeline.progress import progress_listener
 from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
-from workers.app import app
+from workers.app import LIVENESS_SWEEP, app
 from workers.operators import progress_reporter, shown
 from workers.poison import payload_of
 from workers.retry import RETRY_OPTIONS, run_with_retries
 from workers.runtime import deps
 
 JSON = dict[str, Any]
+log = logging.getLogger("codegen_tasks.workers")
 
 
 def step_signatures(steps: tuple[NodeStep, ...], job: NodeJob, metadata: JSON) -> list[Any]:
@@ -77,7 +85,7 @@ def generate_service(self: Task, payload: JSON) -> Any:
     if request.run_id is None:
         record = _generate_single(self, request)
     else:
-        with progress_listener(progress_reporter(self)):
+        with progress_listener(progress_reporter(self)), beating(request):
             record = run_with_retries(
                 self,
                 lambda: handlers.generate_service(deps(), request),
@@ -103,7 +111,38 @@ def _whole(task: Task, spec: registry.TaskSpec[Any, Any], payload: Any) -> Any:
     """A task that is its handler alone: parsed, run under the retry policy, answered."""
     request = payload_of(task, spec.payload_model, payload)
     handler = handlers.HANDLERS[spec.name]
-    return spec.wire(run_with_retries(task, lambda: handler(deps(), request)))
+    with beating(request):
+        return spec.wire(run_with_retries(task, lambda: handler(deps(), request)))
+
+
+def beating(request: Any) -> AbstractContextManager[None]:
+    """A step of a run's node beats while it works (the liveness sweep leaves it alone)."""
+    run_id, node_id = getattr(request, "run_id", None), getattr(request, "node_id", None)
+    if isinstance(run_id, str) and isinstance(node_id, str):
+        return heartbeat(deps(), run_id, node_id)
+    return nullcontext()
+
+
+@app.task(name=LIVENESS_SWEEP, bind=True, acks_late=False)
+def liveness_sweep(self: Task) -> JSON:
+    """Celery beat's periodic sweep (`pipeline/liveness.py`). With the database down it
+    gives up this pass; the next one retries."""
+    try:
+        return sweep(deps(), send_steps).wire()
+    except CodegenError as exc:
+        if not exc.retryable:
+            raise
+        log.warning("liveness sweep: %s; the next sweep retries", exc.message)
+        return {"error": exc.to_dict()}
+
+
+def send_steps(job: NodeJob, steps: tuple[NodeStep, ...]) -> None:
+    """The liveness sweep's re-dispatch: the node's remaining steps as one chain."""
+    metadata = Metadata(user_id=job.user_id).model_dump()
+    try:
+        chain(*step_signatures(steps, job, metadata)).apply_async()
+    except (KombuOperationalError, RedisError, OSError) as exc:
+        raise BrokerError(f"cannot send {job.node_id}'s steps: {exc}") from exc
 
 
 @app.task(name=registry.VALIDATE_SERVICE.name, **RETRY_OPTIONS)

@@ -102,6 +102,9 @@ class RunInfo(BaseModel):
     batch_id: str | None
     created_at: datetime
     finished_at: datetime | None
+    mode: str | None = None  # how its nodes are generated (None: the default mode)
+    stream: bool = False
+    ai_review: bool = False
 
 
 class RunNode(BaseModel):
@@ -115,7 +118,9 @@ class RunNode(BaseModel):
     error: str | None
     error_code: str | None = None
     error_status: int | None = None
-    updated_at: datetime | None = None  # the node's last step
+    updated_at: datetime | None = None  # the node's last progress (a step, streamed tokens)
+    heartbeat_at: datetime | None = None  # the last beat of a task working on it
+    redispatches: int = 0  # its remaining steps sent again by the liveness sweep
 
 
 class CostLine(BaseModel):

@@ -18,6 +18,7 @@ from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.limits import call_limits
 from codegen_tasks.pipeline.pricing import call_cost
 from codegen_tasks.pipeline.spend import record_call
+from codegen_tasks.pipeline.time_limits import single_flight_s
 from codegen_tasks.ports.llm import Completion, CompletionRequest, request_hash
 
 log = logging.getLogger("codegen_tasks.pipeline")
@@ -132,7 +133,7 @@ def ask(
     """
     if fresh:
         return _call(deps, ctx, request, on_chunk)
-    lock_s = int(deps.settings.openrouter_timeout_s) + 30
+    lock_s = int(single_flight_s(deps.settings))
     deadline = time.monotonic() + lock_s
     while True:
         cached = _cached(deps, ctx, request)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 
 from codegen_tasks.errors import CodegenError
+from codegen_tasks.pipeline.time_limits import visibility_timeout_s
 from codegen_tasks.settings import Settings
 
 # Never retry sooner than this (or the backoff factor, when smaller): no tight loops.
@@ -28,7 +29,7 @@ def base_s(settings: Settings, retries: int) -> float:
 
 def ceiling_s(settings: Settings) -> float:
     """The longest any wait may be: half the visibility timeout."""
-    return settings.visibility_timeout_s / 2
+    return visibility_timeout_s(settings) / 2
 
 
 def floor_s(settings: Settings, retries: int) -> float:

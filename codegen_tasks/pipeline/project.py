@@ -94,6 +94,9 @@ def start_run(
         batch_id=batch_id,
         created_at=deps.clock(),
         finished_at=None,
+        mode=mode.value,
+        stream=payload.stream,
+        ai_review=payload.ai_review,
     )
     # Whole-project runs settle unchanged nodes here; a single node's run (only_nodes) goes
     # through generate_node, which skips it the same way.

@@ -38,7 +38,7 @@ def with_retries(
             limit = settings.max_retries
             if not exc.retryable or retries >= limit:
                 if give_up is not None:
-                    return give_up(exc)
+                    return _given_up(name, exc, give_up)
                 raise TaskFailedError(exc.to_dict()) from exc
             countdown = countdown_for(retries, exc, settings)
             log.warning(
@@ -46,3 +46,20 @@ def with_retries(
             )
             wait(countdown, exc)
             retries += 1
+
+
+def _given_up(name: str, exc: CodegenError, give_up: Callable[[CodegenError], T]) -> T:
+    """`give_up` records the failure; when that cannot be written either (the database is
+    down), the task fails with the first error and the liveness sweep deals with the node."""
+    try:
+        return give_up(exc)
+    except CodegenError as unrecorded:
+        if not unrecorded.retryable:
+            raise
+        log.warning(
+            "%s: %s; the failure cannot be recorded (%s): left to the liveness sweep",
+            name,
+            exc.message,
+            unrecorded.message,
+        )
+        raise TaskFailedError(exc.to_dict()) from unrecorded

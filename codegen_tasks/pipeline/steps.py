@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codegen_tasks.api import registry
+from codegen_tasks.domain.results import ServiceStatus
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.pipeline.check import discover_in_run, validate_in_run
 from codegen_tasks.pipeline.context import Deps
@@ -63,3 +64,14 @@ DISCOVER = NodeStep(
     payload=_checks_payload,
 )
 NODE_STEPS: tuple[NodeStep, ...] = (GENERATE, VALIDATE, DISCOVER)
+
+_FIRST_STEP = {ServiceStatus.VALIDATING: VALIDATE, ServiceStatus.DISCOVERING: DISCOVER}
+
+
+def remaining_steps(status: ServiceStatus) -> tuple[NodeStep, ...]:
+    """The steps a node in `status` has still to run: none once finished; all of them while
+    queued or generating (a generation recorded by a lost task is found by its key)."""
+    if status.finished:
+        return ()
+    first = _FIRST_STEP.get(status, GENERATE)
+    return NODE_STEPS[NODE_STEPS.index(first) :]

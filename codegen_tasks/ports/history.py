@@ -1,5 +1,5 @@
 """The history interface the pipeline depends on: projects, graph snapshots, runs, results,
-spend and budget reservations (the SQL `History` in `adapters/history` implements it).
+spend, budget reservations and liveness (the SQL `History` in `adapters/history` implements it).
 
 Every method raises HistoryError when the store is unreachable (retryable) or refuses a
 write, NotFoundError for a run, snapshot or generation it does not hold.
@@ -181,7 +181,19 @@ class Listings(Protocol):
     def open_runs(self, project_id: str | None = None) -> dict[str, datetime]: ...
 
 
-class HistoryStore(Snapshots, Runs, Results, Spend, Listings, Protocol):
+class Liveness(Protocol):
+    """What the liveness sweep reads and writes besides the runs (pipeline/liveness.py)."""
+
+    def beat(self, run_id: str, node_id: str, now: datetime) -> None:
+        """A task working on the node is alive."""
+        ...
+
+    def count_redispatch(self, run_id: str, node_id: str, now: datetime) -> None:
+        """The node's remaining steps were sent again: counted, progress from `now`."""
+        ...
+
+
+class HistoryStore(Snapshots, Runs, Results, Spend, Listings, Liveness, Protocol):
     """Everything the pipeline records and reads back, in one store."""
 
     def transaction(self) -> AbstractContextManager[None]:

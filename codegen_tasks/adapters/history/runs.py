@@ -120,6 +120,9 @@ class RunStore(SessionStore):
                     batch_id=run.batch_id,
                     cycles=cycles,
                     created_at=run.created_at,
+                    mode=run.mode,
+                    stream=run.stream,
+                    ai_review=run.ai_review,
                 )
                 .returning(RunRow.id)
             )
@@ -219,8 +222,11 @@ class RunStore(SessionStore):
                 force_regenerate=row.force_regenerate,
                 user_id=row.user_id,
                 batch_id=row.batch_id,
-                created_at=row.created_at,
-                finished_at=row.finished_at,
+                created_at=aware(row.created_at),
+                finished_at=aware(row.finished_at) if row.finished_at else None,
+                mode=row.mode,
+                stream=bool(row.stream),
+                ai_review=bool(row.ai_review),
             )
 
     def run_snapshot_id(self, run_id: str) -> str:
@@ -270,4 +276,6 @@ def _run_node(row: RunNodeRow) -> RunNode:
         error_code=row.error_code,
         error_status=row.error_status,
         updated_at=aware(row.updated_at),
+        heartbeat_at=aware(row.heartbeat_at) if row.heartbeat_at else None,
+        redispatches=row.redispatches or 0,
     )

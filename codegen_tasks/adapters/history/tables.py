@@ -50,6 +50,10 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # the contract changes against the last successful contracts; NULL until the run closes
     breaking_changes: Mapped[list[Any] | None] = mapped_column(JSON)
+    # how its nodes are generated and checked, for steps dispatched again (NULL: defaults)
+    mode: Mapped[str | None] = mapped_column(String(16))
+    stream: Mapped[bool | None] = mapped_column(Boolean)
+    ai_review: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class RunNodeRow(Base):
@@ -66,7 +70,11 @@ class RunNodeRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_status: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # its last progress
+    # the last beat of a task working on it (alive), and how often the liveness sweep sent
+    # its remaining steps again
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    redispatches: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class GenerationRow(Base):
