@@ -54,17 +54,22 @@ class Bench:
         return build_deps(self.settings)
 
 
-def procfile_workers(env: dict[str, str]) -> dict[str, list[str]]:
-    """The Procfile's `worker-*` commands, variables expanded, celery run by this Python."""
+def procfile_commands(env: dict[str, str]) -> dict[str, list[str]]:
+    """Every Procfile command by its name, variables expanded, celery run by this Python."""
     commands: dict[str, list[str]] = {}
     for line in (ROOT / "Procfile").read_text().splitlines():
         name, _, command = line.partition(":")
-        if not name.startswith("worker-"):
+        if not command.strip():
             continue
         expanded = _VAR.sub(lambda m: env.get(m[1]) or m[2] or "", command)
         argv = shlex.split(expanded)
         commands[name] = [sys.executable, "-m", *argv] if argv[0] == "celery" else argv
     return commands
+
+
+def procfile_workers(env: dict[str, str]) -> dict[str, list[str]]:
+    """The Procfile's `worker-*` commands."""
+    return {k: v for k, v in procfile_commands(env).items() if k.startswith("worker-")}
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from workers import scratch as _scratch  # noqa: F401  (connects the start-up sw
 # kombu's Redis transport, rejecting poison messages to a dead-letter list (workers.poison)
 POISON_SCREENING_TRANSPORT = "workers.poison:Transport"
 LIVENESS_SWEEP = "codegen.liveness_sweep"  # Celery beat's task, on the control queue
+RESULT_BACKEND_RETRIES = 60  # minutes of Celery's backoff (full jitter, at most 10 s apart)
 
 
 def transport_options(settings: Settings) -> dict[str, Any]:
@@ -72,6 +73,10 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": transport_options(settings),
         "result_backend_transport_options": {"visibility_timeout": visibility_timeout_s(settings)},
+        # a result backend that drops: its writes (task states, the chord counter) are
+        # retried with backoff (Celery's) instead of failing the task outside its body
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": RESULT_BACKEND_RETRIES,
         "task_annotations": time_limit_annotations(settings),
         "beat_schedule": beat_schedule(settings),
         "worker_send_task_events": True,
