@@ -83,3 +83,13 @@ def test_a_time_limit_is_a_final_error_naming_the_task_and_limit() -> None:
         "task": "codegen.validate_service",
         "limit_s": 2270,
     }
+
+
+def test_the_default_figures_are_those_the_readme_gives() -> None:
+    defaults = Settings()
+    found = {name: limit.soft_s for name, limit in limits.task_limits(defaults).items()}
+    assert found["codegen.generate_service"] == 1630
+    assert found["codegen.validate_service"] == 2270
+    assert found["codegen.discover_contracts"] == 490
+    assert found["codegen.finalize_run"] == 390
+    assert limits.visibility_timeout_s(defaults) == 3450
