@@ -9,14 +9,13 @@ from typing import Any
 
 from celery import Celery
 
-from codegen_tasks.api.registry import CONTROL_QUEUE, TASK_ROUTES
+from codegen_tasks.api.registry import CONTROL_QUEUE, LIVENESS_SWEEP, TASK_ROUTES
 from codegen_tasks.pipeline.time_limits import task_limits, visibility_timeout_s
 from codegen_tasks.settings import Settings, get_settings
 from workers import scratch as _scratch  # noqa: F401  (connects the start-up sweep)
 
 # kombu's Redis transport, rejecting poison messages to a dead-letter list (workers.poison)
 POISON_SCREENING_TRANSPORT = "workers.poison:Transport"
-LIVENESS_SWEEP = "codegen.liveness_sweep"  # Celery beat's task, on the control queue
 RESULT_BACKEND_RETRIES = 60  # minutes of Celery's backoff (full jitter, at most 10 s apart)
 
 
@@ -47,7 +46,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     interval = settings.sweep_interval_s
     return {
         "liveness-sweep": {
-            "task": LIVENESS_SWEEP,
+            "task": LIVENESS_SWEEP.name,
             "schedule": interval,
             "options": {"queue": CONTROL_QUEUE, "expires": interval},
         }
@@ -66,7 +65,7 @@ def app_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "task_track_started": True,
-        "task_routes": TASK_ROUTES | {LIVENESS_SWEEP: {"queue": CONTROL_QUEUE}},
+        "task_routes": TASK_ROUTES,
         "task_default_queue": CONTROL_QUEUE,
         "result_extended": True,
         "result_expires": 7 * 24 * 3600,

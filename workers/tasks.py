@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 
 from codegen_tasks.api import registry
 from codegen_tasks.api.payloads import GenerateServicePayload, Metadata
-from codegen_tasks.api.results import BatchRun
+from codegen_tasks.api.results import BatchRun, SweepResult
 from codegen_tasks.domain.records import GenerationRecord
 from codegen_tasks.errors import BrokerError, CodegenError
 from codegen_tasks.pipeline import handlers
@@ -25,7 +25,7 @@ from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.liveness import sweep
 from codegen_tasks.pipeline.progress import progress_listener
 from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
-from workers.app import LIVENESS_SWEEP, app
+from workers.app import app
 from workers.operators import progress_reporter, shown
 from workers.poison import payload_of
 from workers.retry import RETRY_OPTIONS, run_with_retries
@@ -123,17 +123,19 @@ def beating(request: Any) -> AbstractContextManager[None]:
     return nullcontext()
 
 
-@app.task(name=LIVENESS_SWEEP, bind=True, acks_late=False)
-def liveness_sweep(self: Task) -> JSON:
+@app.task(name=registry.LIVENESS_SWEEP.name, bind=True, acks_late=False)
+def liveness_sweep(self: Task) -> Any:
     """Celery beat's periodic sweep (`pipeline/liveness.py`). With the database down it
     gives up this pass; the next one retries."""
+    spec = registry.LIVENESS_SWEEP
     try:
-        return sweep(deps(), send_steps).wire()
+        report = sweep(deps(), send_steps)
     except CodegenError as exc:
         if not exc.retryable:
             raise
         log.warning("liveness sweep: %s; the next sweep retries", exc.message)
-        return {"error": exc.to_dict()}
+        return spec.wire(SweepResult(error=exc.to_dict()))
+    return spec.wire(SweepResult.model_validate(report.wire()))
 
 
 def send_steps(job: NodeJob, steps: tuple[NodeStep, ...]) -> None:

@@ -24,6 +24,7 @@ from codegen_tasks.api.results import (
     MergeBundleResult,
     RegenerateProjectsResult,
     ServiceValidationResult,
+    SweepResult,
     ValidateProjectResult,
 )
 from codegen_tasks.domain.records import GenerationRecord
@@ -105,6 +106,11 @@ FINALIZE_RUN: TaskSpec[Message, RunResult] = TaskSpec(
     "codegen.finalize_run", None, RunResult, CONTROL_QUEUE
 )
 
+# Celery beat's liveness sweep (pipeline/liveness.py): no argument
+LIVENESS_SWEEP: TaskSpec[Message, SweepResult] = TaskSpec(
+    "codegen.liveness_sweep", None, SweepResult, CONTROL_QUEUE
+)
+
 REGISTRY: dict[str, TaskSpec[Any, Any]] = {
     spec.name: spec
     for spec in (
@@ -117,6 +123,7 @@ REGISTRY: dict[str, TaskSpec[Any, Any]] = {
         REGENERATE_PROJECTS,
         MERGE_BUNDLE,
         FINALIZE_RUN,
+        LIVENESS_SWEEP,
     )
 }
 PUBLIC: dict[str, TaskSpec[Any, Any]] = {n: s for n, s in REGISTRY.items() if s.public}

@@ -106,3 +106,13 @@ class MergeBundleResult(Message):
     conflicts: list[str] = Field(default_factory=list)
     changes: list[FileChange] = Field(default_factory=list)  # paths relative to the bundle
     summary: dict[str, int] = Field(default_factory=dict)
+
+
+class SweepResult(Message):
+    """`codegen.liveness_sweep`: the nodes sent again and failed ("run/node"), the runs
+    closed; `error` when the pass gave up (the database was down)."""
+
+    redispatched: list[str] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list)
+    closed: list[str] = Field(default_factory=list)
+    error: dict[str, Any] | None = None

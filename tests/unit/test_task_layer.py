@@ -30,6 +30,7 @@ from codegen_tasks.api.payloads import (
     ValidatePayload,
 )
 from codegen_tasks.api.registry import REGISTRY, TaskSpec
+from codegen_tasks.api.results import SweepResult
 from codegen_tasks.api.schema import all_schemas
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import RunStatus
@@ -37,6 +38,7 @@ from codegen_tasks.domain.wire import Message
 from codegen_tasks.errors import TaskFailedError
 from codegen_tasks.pipeline import handlers
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.liveness import sweep
 from codegen_tasks.pipeline.local import LocalRunner
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing.echo import scaffold_answer
@@ -180,6 +182,12 @@ def _finalize_run(runner: LocalRunner, _: Any) -> None:  # internal: a run id, n
     assert result["runId"] == "run-1" and result["status"] == RunStatus.SUCCEEDED
 
 
+def _liveness_sweep(runner: LocalRunner, _: Any) -> None:  # internal: no argument
+    report = sweep(runner.deps, lambda job, steps: None)  # the shop run is closed
+    result = published(registry.LIVENESS_SWEEP, SweepResult.model_validate(report.wire()))
+    assert result == {"redispatched": [], "failed": [], "closed": [], "error": None}
+
+
 CHECKS: dict[str, Callable[[LocalRunner, Any], None]] = {
     registry.GENERATE_PROJECT.name: _generate_project,
     registry.GENERATE_SERVICE.name: _generate_service,
@@ -190,6 +198,7 @@ CHECKS: dict[str, Callable[[LocalRunner, Any], None]] = {
     registry.REGENERATE_PROJECTS.name: _regenerate_projects,
     registry.MERGE_BUNDLE.name: _merge_bundle,
     registry.FINALIZE_RUN.name: _finalize_run,
+    registry.LIVENESS_SWEEP.name: _liveness_sweep,
 }
 
 

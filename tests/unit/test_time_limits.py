@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from codegen_tasks.api.registry import CONTROL_QUEUE
+from codegen_tasks.api.registry import CONTROL_QUEUE, LIVENESS_SWEEP
 from codegen_tasks.errors import HistoryError, LLMError, TaskFailedError, TimeLimitError
 from codegen_tasks.pipeline import time_limits as limits
 from codegen_tasks.pipeline.retries import with_retries
 from codegen_tasks.settings import Settings
-from workers.app import LIVENESS_SWEEP, app, app_config, beat_schedule, transport_options
+from workers.app import app, app_config, beat_schedule, transport_options
 
 
 def settings(**values: object) -> Settings:
@@ -58,7 +58,7 @@ def test_limits_follow_the_settings_that_bound_the_work() -> None:
 def test_beat_sends_the_sweep_to_the_control_queue_every_interval() -> None:
     schedule = beat_schedule(settings(sweep_interval_s=7))
     entry = schedule["liveness-sweep"]
-    assert entry["task"] == LIVENESS_SWEEP and entry["schedule"] == 7
+    assert entry["task"] == LIVENESS_SWEEP.name and entry["schedule"] == 7
     assert entry["options"]["queue"] == CONTROL_QUEUE
 
 
