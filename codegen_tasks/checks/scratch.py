@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from codegen_tasks.processes import running
+
 log = logging.getLogger(__name__)
 _OWNED = re.compile(r"^codegen-[a-z]+-(\d+)-")
 
@@ -30,22 +32,6 @@ def scratch_dir(kind: str, root: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _alive(pid: int) -> bool:
-    """Whether `pid` runs: a zombie (killed, not yet reaped by its new parent, which in a
-    container may never come) owns nothing any more."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # after the command's name, in parentheses, comes the state
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
 def sweep_dead(root: Path | None) -> list[Path]:
     """Remove the scratch folders under `root` whose owner process is gone; those removed."""
     folder = root or Path(tempfile.gettempdir())
@@ -56,7 +42,7 @@ def sweep_dead(root: Path | None) -> list[Path]:
     removed = []
     for path in entries:
         owned = _OWNED.match(path.name)
-        if owned and path.is_dir() and not _alive(int(owned[1])):
+        if owned and path.is_dir() and not running(int(owned[1])):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     if removed:

@@ -17,6 +17,7 @@ from typing import Any
 
 from codegen_tasks.adapters.storage.local import write_atomic
 from codegen_tasks.errors import CacheError
+from codegen_tasks.processes import running
 
 
 def _name(key: str) -> str:
@@ -38,13 +39,7 @@ def _alive(host: object, pid: object) -> bool:
     """Whether a lock holder may still be running (unknown holders are taken as alive)."""
     if host != socket.gethostname() or not isinstance(pid, int):
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return running(pid)
 
 
 class FileCache:

@@ -10,11 +10,9 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from codegen_tasks.adapters import keys
-from codegen_tasks.errors import CacheError
+from codegen_tasks.adapters.redis_client import call, connect
 
 T = TypeVar("T")
 
@@ -43,20 +41,10 @@ class RedisCache:
     def __init__(self, url: str, *, timeout_s: float = 1.0, lease_s: float = LEASE_S) -> None:
         self.url = url
         self.lease_s = lease_s
-        self._client: Any = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 1),
-            decode_responses=True,
-            health_check_interval=30,
-        )
+        self._client: Any = connect(url, timeout_s)
 
     def _call(self, action: str, operation: Callable[[], T]) -> T:
-        try:
-            return operation()
-        except redis.RedisError as exc:
-            raise CacheError(f"redis {action} failed: {exc}", action=action) from exc
+        return call(action, operation)
 
     def get(self, key: str) -> str | None:
         value: str | None = self._call("get", lambda: self._client.get(key))

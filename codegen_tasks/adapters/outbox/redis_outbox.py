@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
 from codegen_tasks.adapters import keys
-from codegen_tasks.errors import CacheError
+from codegen_tasks.adapters.redis_client import call, connect
 
 T = TypeVar("T")
 
@@ -18,19 +14,10 @@ T = TypeVar("T")
 class RedisOutbox:
     def __init__(self, url: str, *, timeout_s: float = 1.0) -> None:
         self.url = url
-        self._client: Any = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 1),
-            decode_responses=True,
-        )
+        self._client: Any = connect(url, timeout_s)
 
     def _call(self, action: str, operation: Callable[[], T]) -> T:
-        try:
-            return operation()
-        except redis.RedisError as exc:
-            raise CacheError(f"redis {action} failed: {exc}", action=action) from exc
+        return call(action, operation)
 
     def put(self, key: str, value: str) -> None:
         self._call("outbox_put", lambda: self._client.hset(keys.spend_outbox_key(), key, value))
