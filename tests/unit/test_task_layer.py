@@ -107,6 +107,8 @@ def _generate_service(runner: LocalRunner, _: Any) -> None:
     assert record["model"] == MODEL
     closed = runner.deps.history.run_info("single-1")  # validated, discovered and closed
     assert closed.finished_at is not None and closed.status == RunStatus.SUCCEEDED
+    listed = {info.id: info for info in runner.deps.history.runs()}
+    assert listed["single-1"] == closed  # a listing reads a run as run_info does, mode included
 
 
 def _validate_service(runner: LocalRunner, project: Any) -> None:

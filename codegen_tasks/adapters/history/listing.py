@@ -24,7 +24,7 @@ class ListingStore(SessionStore):
             query = query.where(RunRow.project_id == project_id)
         query = query.order_by(RunRow.created_at.desc()).limit(limit)
         with self._session() as s:
-            return [_run_info(row, name) for row, name in s.execute(query)]
+            return [run_info_of(row, name) for row, name in s.execute(query)]
 
     def projects(self) -> list[ProjectInfo]:
         with self._session() as s:
@@ -71,7 +71,8 @@ class ListingStore(SessionStore):
             }
 
 
-def _run_info(row: RunRow, project_name: str) -> RunInfo:
+def run_info_of(row: RunRow, project_name: str) -> RunInfo:
+    """A run row as the pipeline reads it (listings and `run_info` alike)."""
     return RunInfo(
         id=row.id,
         project_id=row.project_id,
@@ -83,4 +84,7 @@ def _run_info(row: RunRow, project_name: str) -> RunInfo:
         batch_id=row.batch_id,
         created_at=aware(row.created_at),
         finished_at=aware(row.finished_at) if row.finished_at else None,
+        mode=row.mode,
+        stream=bool(row.stream),
+        ai_review=bool(row.ai_review),
     )

@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
-from codegen_tasks.adapters.history.listing import aware
+from codegen_tasks.adapters.history.listing import aware, run_info_of
 from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.adapters.history.tables import (
     ProjectRow,
@@ -213,21 +213,7 @@ class RunStore(SessionStore):
             if row is None:
                 raise NotFoundError(f"no run {run_id!r}")
             project = s.get(ProjectRow, row.project_id)
-            return RunInfo(
-                id=row.id,
-                project_id=row.project_id,
-                project_name=project.name if project else row.project_id,
-                status=row.status,
-                model=row.model,
-                force_regenerate=row.force_regenerate,
-                user_id=row.user_id,
-                batch_id=row.batch_id,
-                created_at=aware(row.created_at),
-                finished_at=aware(row.finished_at) if row.finished_at else None,
-                mode=row.mode,
-                stream=bool(row.stream),
-                ai_review=bool(row.ai_review),
-            )
+            return run_info_of(row, project.name if project else row.project_id)
 
     def run_snapshot_id(self, run_id: str) -> str:
         with self._session() as s:
