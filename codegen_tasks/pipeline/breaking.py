@@ -57,9 +57,7 @@ def breaking_in_run(deps: Deps, run_id: str) -> list[BreakingChange]:
         bundles |= {was.key: was, now.key: now}
         plan.checks.extend(type_checks(was, now).checks)
     if deps.typescript is not None and plan.checks:
-        _, extra = deps.typescript.check_batch(
-            {k: b.files for k, b in bundles.items()}, plan.sources
-        )
+        extra = deps.typescript.check_extra({k: b.files for k, b in bundles.items()}, plan.sources)
         changes += type_changes(plan, extra.diagnostics)
     return changes
 

@@ -37,7 +37,7 @@ def typed_check_in_run(deps: Deps, run_id: str) -> None:
     plan = plan_checks(bundles)
     if not any(c.caller.key in fresh for c in plan.checks):
         return
-    _, extra = deps.typescript.check_batch({b.key: b.files for b in bundles}, plan.sources)
+    extra = deps.typescript.check_extra({b.key: b.files for b in bundles}, plan.sources)
     for key, found in plan.findings(extra.diagnostics, extra.skipped).items():
         if key not in fresh or not (found.errors or found.warnings):
             continue

@@ -48,6 +48,11 @@ class BatchingChecker:
     ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
         return self._inner.check_batch(bundles, extra)
 
+    def check_extra(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+    ) -> ExtraReport:
+        return self._inner.check_extra(bundles, extra)
+
     def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
         request = _Request(files)
         with self._lock:

@@ -138,6 +138,10 @@ class BundleChecker(Protocol):
         self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
     ) -> tuple[dict[str, TypeScriptReport], ExtraReport]: ...
 
+    def check_extra(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+    ) -> ExtraReport: ...
+
 
 class TypeScriptChecker:
     def __init__(
@@ -190,11 +194,20 @@ class TypeScriptChecker:
         reports = self.check_many(bundles)
         if extra is None or not bundles:
             return reports, ExtraReport()
+        return reports, self.check_extra(bundles, extra)
+
+    def check_extra(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+    ) -> ExtraReport:
+        """The `extra` sources alone, compiled against the bundles: for callers that hold
+        the bundles' own verdicts already (a run's close, a breaking-change report)."""
+        if not bundles:
+            return ExtraReport()
         try:
             command = self.toolchain.tsc_command()
         except ToolchainError as exc:
-            return reports, ExtraReport(skipped=exc.message)
-        found = compile_extra(
+            return ExtraReport(skipped=exc.message)
+        return compile_extra(
             command,
             self.toolchain.node_modules,
             bundles,
@@ -202,7 +215,6 @@ class TypeScriptChecker:
             timeout_s=self.timeout_s,
             work_root=self.work_root,
         )
-        return reports, found
 
     def _verdicts(self, command: list[str], units: dict[str, Unit]) -> dict[str, Compiled]:
         groups: dict[str, dict[str, Unit]] = {}
