@@ -143,12 +143,11 @@ class RuntimeChecker:
     def prepare(self) -> None:
         """Start a sandbox for a check to come (an embedded run's node, when it starts), so
         that its start overlaps the generation and the compiler; at most `concurrency` x 2
-        wait at once."""
+        wait at once. It returns at once: the sandbox starts from the pool's own thread."""
         sandbox = make_sandbox(self.config.allow_unsandboxed)
         if isinstance(sandbox, str) or not self.toolchain.is_ready() or self._warm.full():
             return
-        with contextlib.suppress(SandboxError):  # the check will say why, when it starts it
-            self._warm.start(self._booting(sandbox, {}))
+        self._warm.start(lambda: self._booting(sandbox, {}))
 
     @property
     def waiting(self) -> int:

@@ -6,9 +6,11 @@ are started ahead (those are known once a throwaway database exists)."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import resources
@@ -16,10 +18,14 @@ from pathlib import Path
 
 from codegen_tasks.checks.runtime.sandbox import Job, Limits, Sandbox, Started
 from codegen_tasks.checks.scratch import owned_prefix
-from codegen_tasks.errors import SandboxError
 
 RUNTIME_PACKAGE = "codegen_tasks.checks.runtime"
 PROBE_FILES = ("probe.js", "zygote.js")
+log = logging.getLogger("codegen_tasks.runtime")
+
+
+def _nothing() -> None:
+    return None
 
 
 @cache
@@ -71,18 +77,35 @@ class WarmPool:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._waiting: list[Booting] = []
+        self._starting = 0
         self._lock = threading.Lock()
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="codegen-sandbox")
 
-    def start(self, booting: Booting) -> None:
-        """Start `booting` from the pool's thread and keep it (closed when the pool is full).
-        Raises SandboxError when it cannot start."""
+    def start(self, make: Callable[[], Booting]) -> None:
+        """Make and start a sandbox from the pool's thread, without waiting for it; it is
+        kept once started (closed when the pool is full, dropped when it cannot start)."""
+        with self._lock:
+            self._starting += 1
+        self._starter.submit(self._start, make)
+
+    def _start(self, make: Callable[[], Booting]) -> None:
         try:
-            self._starter.submit(booting.start).result()
-        except SandboxError:
-            booting.close()
-            raise
-        self.add(booting)
+            booting = make()
+            try:
+                booting.start()
+            except BaseException:
+                booting.close()
+                raise
+            self.add(booting)
+        except Exception as exc:  # the check that would have taken it starts its own
+            log.warning("a sandbox started ahead failed: %s", exc)
+        finally:
+            with self._lock:
+                self._starting -= 1
+
+    def _settle(self) -> None:
+        """Wait for the starts asked for so far (the starter runs them in order)."""
+        self._starter.submit(_nothing).result()
 
     def add(self, booting: Booting) -> bool:
         """Keep a started sandbox; False (and it is closed) when the pool is full."""
@@ -95,14 +118,19 @@ class WarmPool:
 
     @property
     def waiting(self) -> int:
+        """Started sandboxes waiting for work (once the starts asked for are done)."""
+        self._settle()
         with self._lock:
             return len(self._waiting)
 
     def full(self) -> bool:
         with self._lock:
-            return len(self._waiting) >= self.limit
+            return len(self._waiting) + self._starting >= self.limit
 
     def take(self, sandbox: Sandbox) -> Booting | None:
+        """A started sandbox of this kind; one still starting is waited for."""
+        if self._starting:
+            self._settle()
         with self._lock:
             for index, booting in enumerate(self._waiting):
                 if booting.sandbox.name == sandbox.name:
@@ -110,7 +138,8 @@ class WarmPool:
         return None
 
     def close(self) -> None:
-        """Stop the waiting sandboxes (the pool stays usable)."""
+        """Stop the waiting sandboxes, once those starting are up (the pool stays usable)."""
+        self._settle()
         with self._lock:
             waiting, self._waiting = self._waiting, []
         for booting in waiting:
