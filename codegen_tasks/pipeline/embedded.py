@@ -5,8 +5,10 @@ threads, under the tasks' retry policy. Model calls keep the workers' limits: th
 CODEGEN_LLM_CONCURRENCY slots and per-model rates are taken inside `ask`, and the pool is as
 large as an LLM worker's (1.5 threads per slot), so a finished node's bookkeeping overlaps
 the next call. The compiler checks of nodes that reach validation together share one
-compiler run (`BatchingChecker`); each node's runtime sandbox is started when the node
-starts (`RuntimeChecker.prepare`), so that its start overlaps the model call and the compiler.
+compiler run (`BatchingChecker`), the first waiting for the nodes whose model answers are
+in (`Arrivals`: the run's model client marks them); each node's runtime sandbox is started
+when the node starts (`RuntimeChecker.prepare`), so that its start overlaps the model call
+and the compiler.
 
 `cancel()` (Ctrl-C) stops every node before its next step or retry and closes the run
 `cancelled` at once, its unfinished nodes failed as cancelled; model calls in flight are
@@ -26,7 +28,7 @@ from typing import TypeVar
 
 from codegen_tasks.api import registry
 from codegen_tasks.api.payloads import GenerateProjectPayload
-from codegen_tasks.checks.static.batching import BatchingChecker
+from codegen_tasks.checks.static.batching import Arrivals, BatchingChecker
 from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.pipeline.context import Deps
@@ -41,12 +43,22 @@ from codegen_tasks.pipeline.project import (
 )
 from codegen_tasks.pipeline.retries import with_retries
 from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
+from codegen_tasks.ports.llm import (
+    Completion,
+    CompletionRequest,
+    ConnectionReport,
+    LLMClient,
+    ModelInfo,
+    OnChunk,
+)
 
 T = TypeVar("T")
 log = logging.getLogger("codegen_tasks.pipeline")
 PLAN_WAIT_S = 10.0  # how long cancel() waits for a run being planned to exist
-# The first check of a wave waits this long for the nodes finishing with it (one compiler run)
+# The first check of a wave waits this long for the nodes finishing with it (one compiler
+# run), and at most MAX_GATHER_S for the nodes whose answers are in but not yet checked
 GATHER_S = 0.05
+MAX_GATHER_S = 0.5
 
 
 class _Cancelled(Exception):
@@ -58,6 +70,33 @@ def pool_size(concurrency: int, jobs: int) -> int:
     return max(1, min(jobs, concurrency + (concurrency + 1) // 2))
 
 
+class _AnsweredLLM:
+    """The run's model client: a node's thread is on its way to its check once an answer
+    is in, and no longer while it waits for the model."""
+
+    def __init__(self, inner: LLMClient, arrivals: Arrivals) -> None:
+        self._inner = inner
+        self._arrivals = arrivals
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        self._arrivals.gone()
+        completion = self._inner.complete(request)
+        self._arrivals.answered()
+        return completion
+
+    def complete_streaming(self, request: CompletionRequest, on_chunk: OnChunk) -> Completion:
+        self._arrivals.gone()
+        completion = self._inner.complete_streaming(request, on_chunk)
+        self._arrivals.answered()
+        return completion
+
+    def test_connection(self, model: str) -> ConnectionReport:
+        return self._inner.test_connection(model)
+
+    def list_models(self) -> list[ModelInfo]:
+        return self._inner.list_models()
+
+
 class EmbeddedRun:
     """One project run: `run()` blocks until it is closed; `cancel()` may come from any
     thread. Both return the run's result; the run is closed exactly once."""
@@ -65,13 +104,23 @@ class EmbeddedRun:
     def __init__(self, deps: Deps, payload: GenerateProjectPayload) -> None:
         self.run_id = payload.run_id or deps.ids()
         self._payload = payload
-        checker = deps.typescript
-        batching = BatchingChecker(checker, gather_s=GATHER_S) if checker else None
-        self._deps = replace(deps, typescript=batching) if batching else deps
+        self._arrivals = Arrivals()
+        self._deps = self._batching(deps) if deps.typescript is not None else deps
         self._cancelled = threading.Event()
         self._planned = threading.Event()  # the run exists (or planning failed)
         self._close_lock = threading.Lock()
         self._result: RunResult | None = None
+
+    def _batching(self, deps: Deps) -> Deps:
+        """The run's deps: checks batched, waiting for the nodes on their way."""
+        assert deps.typescript is not None
+        arrivals = self._arrivals
+        batching = BatchingChecker(
+            deps.typescript, gather_s=GATHER_S, arrivals=arrivals, max_gather_s=MAX_GATHER_S
+        )
+        return replace(
+            deps, typescript=batching, llm_factory=lambda: _AnsweredLLM(deps.llm(), arrivals)
+        )
 
     @property
     def cancelled(self) -> bool:
@@ -151,6 +200,12 @@ class EmbeddedRun:
         gets its sandbox started now, to boot while the node is generated and compiled."""
         if self._deps.runtime is not None and not self.cancelled:
             self._deps.runtime.prepare()
+        try:
+            self._steps(job)
+        finally:
+            self._arrivals.gone()
+
+    def _steps(self, job: NodeJob) -> None:
         for step in NODE_STEPS:
             if self.cancelled:
                 return

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
-from codegen_tasks.checks.static.batching import BatchingChecker
+from codegen_tasks.checks.static.batching import Arrivals, BatchingChecker
 from codegen_tasks.checks.static.typescript import TypeScriptReport
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Finding, ValidationLevel
@@ -109,3 +110,58 @@ def test_checks_arriving_together_wait_for_each_other() -> None:
     for thread in threads:
         thread.join(10)
     assert [sorted(run) for run in compiler.runs] == [sorted(bundle(n)[0].content for n in "abc")]
+
+
+def test_the_first_check_waits_for_the_nodes_whose_answers_are_in() -> None:
+    """A node answered before the first check arrived, but it reaches its own check only
+    later (well past `gather_s`): the first check waits for it, and they compile once."""
+    compiler = SlowCompiler()
+    compiler.queued.set()
+    arrivals = Arrivals()
+    checker = BatchingChecker(compiler, gather_s=0.01, arrivals=arrivals, max_gather_s=10)
+    answered = threading.Event()
+
+    def late_node() -> None:
+        arrivals.answered()
+        answered.set()
+        time.sleep(0.3)  # parsing and storing its answer
+        checker.check(bundle("late"))
+
+    late = threading.Thread(target=late_node)
+    late.start()
+    assert answered.wait(10)
+    arrivals.answered()  # this thread's own answer does not hold it
+    checker.check(bundle("first"))
+    late.join(10)
+    assert [sorted(run) for run in compiler.runs] == [
+        sorted(bundle(n)[0].content for n in ("first", "late"))
+    ]
+
+
+def test_the_wait_for_answered_nodes_is_bounded() -> None:
+    """A node that answered and then never checks (it failed unseen) holds the first check
+    no longer than `max_gather_s`."""
+    compiler = SlowCompiler()
+    compiler.queued.set()
+    arrivals = Arrivals()
+    checker = BatchingChecker(compiler, arrivals=arrivals, max_gather_s=0.2)
+    stuck = threading.Thread(target=arrivals.answered)
+    stuck.start()
+    stuck.join()
+    started = time.monotonic()
+    checker.check(bundle("a"))
+    assert 0.2 <= time.monotonic() - started < 5
+
+
+def test_a_node_gone_from_its_way_is_not_waited_for() -> None:
+    """Answered, then calling the model again (or stopping): not on its way any more."""
+    compiler = SlowCompiler()
+    compiler.queued.set()
+    arrivals = Arrivals()
+    checker = BatchingChecker(compiler, arrivals=arrivals, max_gather_s=5)
+    node = threading.Thread(target=lambda: (arrivals.answered(), arrivals.gone()))
+    node.start()
+    node.join()
+    started = time.monotonic()
+    checker.check(bundle("a"))
+    assert time.monotonic() - started < 1

@@ -21,6 +21,30 @@ from codegen_tasks.checks.static.typescript import (
 )
 from codegen_tasks.domain.files import GeneratedFile
 
+POLL_S = 0.005  # how often a gathering leader looks for checks on their way
+
+
+class Arrivals:
+    """The threads on their way to a check: a thread is marked when its model answer is in
+    (`answered`) and unmarked when it checks, calls the model again, or stops (`gone`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._coming: set[int] = set()
+
+    def answered(self) -> None:
+        with self._lock:
+            self._coming.add(threading.get_ident())
+
+    def gone(self) -> None:
+        with self._lock:
+            self._coming.discard(threading.get_ident())
+
+    def expected(self) -> int:
+        """How many threads other than the caller are on their way."""
+        with self._lock:
+            return len(self._coming - {threading.get_ident()})
+
 
 class _Request:
     def __init__(self, files: list[GeneratedFile]) -> None:
@@ -33,9 +57,18 @@ class _Request:
 class BatchingChecker:
     """A BundleChecker whose concurrent `check` calls share compiler runs."""
 
-    def __init__(self, inner: BundleChecker, *, gather_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        inner: BundleChecker,
+        *,
+        gather_s: float = 0.0,
+        arrivals: Arrivals | None = None,
+        max_gather_s: float = 0.0,
+    ) -> None:
         self._inner = inner
         self._gather_s = gather_s
+        self._arrivals = arrivals
+        self._max_gather_s = max_gather_s
         self._lock = threading.Lock()
         self._pending: list[_Request] = []
         self._compiling = False
@@ -55,12 +88,14 @@ class BatchingChecker:
 
     def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
         request = _Request(files)
+        if self._arrivals is not None:
+            self._arrivals.gone()
         with self._lock:
             self._pending.append(request)
             leads = not self._compiling
             self._compiling = True
-        if leads and self._gather_s > 0:
-            time.sleep(self._gather_s)
+        if leads:
+            self._gather()
         while True:
             if leads:
                 self._compile_pending()
@@ -74,6 +109,16 @@ class BatchingChecker:
             raise request.error
         assert request.report is not None
         return request.report
+
+    def _gather(self) -> None:
+        """The leader's wait: `gather_s`, then while checks are known to be on their way."""
+        started = time.monotonic()
+        if self._gather_s > 0:
+            time.sleep(self._gather_s)
+        if self._arrivals is None:
+            return
+        while self._arrivals.expected() > 0 and time.monotonic() - started < self._max_gather_s:
+            time.sleep(POLL_S)
 
     def _compile_pending(self) -> None:
         """Compile everything queued (this thread's request included), then hand the
