@@ -31,6 +31,7 @@ from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.checks.static.batching import Arrivals, BatchingChecker
 from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError
+from codegen_tasks.pipeline.answered import AnsweredLLM
 from codegen_tasks.pipeline.context import Deps
 from codegen_tasks.pipeline.jobs import NodeJob
 from codegen_tasks.pipeline.project import (
@@ -42,15 +43,8 @@ from codegen_tasks.pipeline.project import (
     unfinished_jobs,
 )
 from codegen_tasks.pipeline.retries import with_retries
-from codegen_tasks.pipeline.steps import NODE_STEPS, NodeStep
-from codegen_tasks.ports.llm import (
-    Completion,
-    CompletionRequest,
-    ConnectionReport,
-    LLMClient,
-    ModelInfo,
-    OnChunk,
-)
+from codegen_tasks.pipeline.steps import GENERATE, NODE_STEPS, NodeStep
+from codegen_tasks.pipeline.typed import typed_check_ahead
 
 T = TypeVar("T")
 log = logging.getLogger("codegen_tasks.pipeline")
@@ -59,6 +53,7 @@ PLAN_WAIT_S = 10.0  # how long cancel() waits for a run being planned to exist
 # run), and at most MAX_GATHER_S for the nodes whose answers are in but not yet checked
 GATHER_S = 0.05
 MAX_GATHER_S = 0.5
+AHEAD_POLL_S = 0.01  # how often the typed contract check looks whether it may start
 
 
 class _Cancelled(Exception):
@@ -70,33 +65,6 @@ def pool_size(concurrency: int, jobs: int) -> int:
     return max(1, min(jobs, concurrency + (concurrency + 1) // 2))
 
 
-class _AnsweredLLM:
-    """The run's model client: a node's thread is on its way to its check once an answer
-    is in, and no longer while it waits for the model."""
-
-    def __init__(self, inner: LLMClient, arrivals: Arrivals) -> None:
-        self._inner = inner
-        self._arrivals = arrivals
-
-    def complete(self, request: CompletionRequest) -> Completion:
-        self._arrivals.gone()
-        completion = self._inner.complete(request)
-        self._arrivals.answered()
-        return completion
-
-    def complete_streaming(self, request: CompletionRequest, on_chunk: OnChunk) -> Completion:
-        self._arrivals.gone()
-        completion = self._inner.complete_streaming(request, on_chunk)
-        self._arrivals.answered()
-        return completion
-
-    def test_connection(self, model: str) -> ConnectionReport:
-        return self._inner.test_connection(model)
-
-    def list_models(self) -> list[ModelInfo]:
-        return self._inner.list_models()
-
-
 class EmbeddedRun:
     """One project run: `run()` blocks until it is closed; `cancel()` may come from any
     thread. Both return the run's result; the run is closed exactly once."""
@@ -105,6 +73,8 @@ class EmbeddedRun:
         self.run_id = payload.run_id or deps.ids()
         self._payload = payload
         self._arrivals = Arrivals()
+        self._generating = 0  # nodes of the run not yet past their generation
+        self._count_lock = threading.Lock()
         self._deps = self._batching(deps) if deps.typescript is not None else deps
         self._cancelled = threading.Event()
         self._planned = threading.Event()  # the run exists (or planning failed)
@@ -119,7 +89,7 @@ class EmbeddedRun:
             deps.typescript, gather_s=GATHER_S, arrivals=arrivals, max_gather_s=MAX_GATHER_S
         )
         return replace(
-            deps, typescript=batching, llm_factory=lambda: _AnsweredLLM(deps.llm(), arrivals)
+            deps, typescript=batching, llm_factory=lambda: AnsweredLLM(deps.llm(), arrivals)
         )
 
     @property
@@ -180,11 +150,19 @@ class EmbeddedRun:
             threading.Thread(target=self._worker, args=(todo,), name=f"codegen-node-{i}")
             for i in range(size)
         ]
-        for thread in threads:
+        self._generating = len(jobs)
+        nodes_done = threading.Event()
+        if isinstance(self._deps.typescript, BatchingChecker):
+            ahead = threading.Thread(target=self._typed_ahead, args=(nodes_done,))
+            threads_and_ahead = [*threads, ahead]
+        else:
+            threads_and_ahead = threads
+        for thread in threads_and_ahead:
             thread.daemon = True  # a cancelled run does not wait for calls in flight
             thread.start()
         for thread in threads:
             thread.join()
+        nodes_done.set()
 
     def _worker(self, todo: queue.SimpleQueue[NodeJob]) -> None:
         while not self.cancelled:
@@ -209,15 +187,48 @@ class EmbeddedRun:
         for step in NODE_STEPS:
             if self.cancelled:
                 return
-            try:
-                self._retrying(step.task, self._body(step, job), self._give_up(step, job))
-            except _Cancelled:
+            done = self._step(step, job)
+            if step is GENERATE:
+                self._generated(done)
+            if not done:
                 return
-            except CodegenError as exc:
-                log.warning("%s for %s failed: %s", step.task, job.node_id, exc.message)
+
+    def _step(self, step: NodeStep, job: NodeJob) -> bool:
+        """Run one step; False when the node ends here."""
+        try:
+            self._retrying(step.task, self._body(step, job), self._give_up(step, job))
+        except _Cancelled:
+            return False
+        except CodegenError as exc:
+            log.warning("%s for %s failed: %s", step.task, job.node_id, exc.message)
+            return False
+        except Exception:  # a bug in one node must not stop the others or hang the run
+            log.exception("%s for %s crashed", step.task, job.node_id)
+            return False
+        return True
+
+    def _generated(self, done: bool) -> None:
+        """A node is past its generation: on its way to its check when it went on."""
+        if done:
+            self._arrivals.answered()
+        with self._count_lock:
+            self._generating -= 1
+
+    def _typed_ahead(self, nodes_done: threading.Event) -> None:
+        """Once every node is generated and has passed its compiler check, compile the run's
+        typed contract check while the runtime checks go on (its close gets the answer)."""
+        batching = self._deps.typescript
+        assert isinstance(batching, BatchingChecker)
+        while not nodes_done.wait(AHEAD_POLL_S):
+            if self.cancelled:
                 return
-            except Exception:  # a bug in one node must not stop the others or hang the run
-                log.exception("%s for %s crashed", step.task, job.node_id)
+            with self._count_lock:
+                generating = self._generating
+            if generating == 0 and self._arrivals.expected() == 0 and batching.idle():
+                try:
+                    typed_check_ahead(self._deps, self.run_id)
+                except Exception:  # the close compiles it again and reports what failed
+                    log.exception("the typed contract check ahead of run %s", self.run_id)
                 return
 
     def _body(self, step: NodeStep, job: NodeJob) -> Callable[[], object]:

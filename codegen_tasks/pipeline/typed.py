@@ -1,30 +1,57 @@
 """The project-wide typed contract check of a run, when it closes: every caller generated in
 the run against the handlers of the run's bundles (fresh or unchanged), compiled as one batch
 with the type-level module of `contracts.compat`. A mismatch is a contract error on the
-caller's validation, and the caller fails like any failed deterministic check."""
+caller's validation, and the caller fails like any failed deterministic check. Embedded runs
+compile it ahead, while the runtime checks go on (`typed_check_ahead`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from codegen_tasks.adapters.storage.bundles import read_bundle
 from codegen_tasks.checks.contracts import discover
-from codegen_tasks.checks.contracts.compat import ServiceBundle, apply_typed, plan_checks
+from codegen_tasks.checks.contracts.compat import (
+    ServiceBundle,
+    TypedContracts,
+    apply_typed,
+    plan_checks,
+)
+from codegen_tasks.checks.static.extra import ExtraReport
 from codegen_tasks.domain.records import GenerationRecord, ValidationRecord
 from codegen_tasks.domain.results import ServiceStatus, ValidationResult
 from codegen_tasks.pipeline.check import summary
 from codegen_tasks.pipeline.context import Deps
 
 SETTLED = (ServiceStatus.SUCCEEDED, ServiceStatus.SKIPPED)
+# Nodes past their generation that may still succeed, when the check is compiled ahead
+UNDER_WAY = (*SETTLED, ServiceStatus.VALIDATING, ServiceStatus.DISCOVERING)
 
 
-def typed_check_in_run(deps: Deps, run_id: str) -> None:
-    """Add the typed mismatches of the run's fresh callers to their validation (idempotent)."""
+@dataclass
+class _Inputs:
+    generations: dict[str, GenerationRecord]
+    bundles: list[ServiceBundle]
+    fresh: set[str]  # nodes generated in this run (the callers checked)
+    plan: TypedContracts
+
+    def compile(self, deps: Deps) -> ExtraReport:
+        assert deps.typescript is not None
+        return deps.typescript.check_extra(
+            {b.key: b.files for b in self.bundles}, self.plan.sources
+        )
+
+
+def _inputs(
+    deps: Deps, run_id: str, statuses: tuple[ServiceStatus, ...] = SETTLED
+) -> _Inputs | None:
+    """The run's bundles in `statuses` and their plan; None when no fresh caller is checked."""
     if deps.typescript is None:
-        return
+        return None
     generations: dict[str, GenerationRecord] = {}
     bundles: list[ServiceBundle] = []
     fresh: set[str] = set()
     for node in deps.history.run_nodes(run_id):
-        if node.status not in SETTLED or node.generation_id is None:
+        if node.status not in statuses or node.generation_id is None:
             continue
         generation = deps.history.generation(node.generation_id)
         if generation.bundle_uri is None:
@@ -32,13 +59,30 @@ def typed_check_in_run(deps: Deps, run_id: str) -> None:
         files = read_bundle(deps.store, generation.bundle_uri)
         generations[node.node_id] = generation
         bundles.append(ServiceBundle(node.node_id, node.service_name, files, discover(files)))
-        if node.status is ServiceStatus.SUCCEEDED:
+        if node.status is not ServiceStatus.SKIPPED:
             fresh.add(node.node_id)
     plan = plan_checks(bundles)
     if not any(c.caller.key in fresh for c in plan.checks):
+        return None
+    return _Inputs(generations, bundles, fresh, plan)
+
+
+def typed_check_ahead(deps: Deps, run_id: str) -> None:
+    """Compile the run's check before it closes, over the nodes generated and not failed so
+    far, while their runtime checks go on: a checker that keeps its answers (an embedded
+    run's) gives the close this one when those nodes all succeed."""
+    inputs = _inputs(deps, run_id, UNDER_WAY)
+    if inputs is not None:
+        inputs.compile(deps)
+
+
+def typed_check_in_run(deps: Deps, run_id: str) -> None:
+    """Add the typed mismatches of the run's fresh callers to their validation (idempotent)."""
+    inputs = _inputs(deps, run_id)
+    if inputs is None:
         return
-    extra = deps.typescript.check_extra({b.key: b.files for b in bundles}, plan.sources)
-    for key, found in plan.findings(extra.diagnostics, extra.skipped).items():
+    extra, generations, fresh = inputs.compile(deps), inputs.generations, inputs.fresh
+    for key, found in inputs.plan.findings(extra.diagnostics, extra.skipped).items():
         if key not in fresh or not (found.errors or found.warnings):
             continue
         generation = generations[key]

@@ -5,6 +5,7 @@ AsyncAPI 3.0 JSON Schema (from the pinned `@asyncapi/specs`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ from codegen_tasks.checks.contracts import discover
 from codegen_tasks.checks.contracts.breaking import OLD_SUFFIX, type_changes, type_checks
 from codegen_tasks.checks.contracts.compat import ServiceBundle, TypedContracts, plan_checks
 from codegen_tasks.checks.contracts.schemas import ASYNCAPI_SCHEMA, contract_tools
+from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
 from codegen_tasks.domain.files import GeneratedFile
-from codegen_tasks.domain.results import RunStatus, ServiceStatus
+from codegen_tasks.domain.results import RunResult, RunStatus, ServiceStatus
 from codegen_tasks.generation.scaffold import render_service
 from codegen_tasks.pipeline.context import Deps
+from codegen_tasks.pipeline.embedded import EmbeddedRun
 from codegen_tasks.ports.llm import CompletionRequest
 from codegen_tasks.settings import Settings
 from codegen_tasks.testing.echo import scaffold_answer
@@ -259,9 +262,32 @@ def test_a_renamed_pattern_in_a_regeneration_is_reported_and_can_fail_the_run(
     assert shown.returncode == 0 and "breaking changes" in table and "pattern_renam" in table
 
 
+class CountingChecker(TypeScriptChecker):
+    """The real compiler, counting the typed contract compiles."""
+
+    extra_compiles = 0
+
+    def check_extra(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+    ) -> ExtraReport:
+        self.extra_compiles += 1
+        return super().check_extra(bundles, extra)
+
+
+def _embedded(deps: Deps, payload: GenerateProjectPayload) -> RunResult:
+    return EmbeddedRun(deps, payload).run()
+
+
+@pytest.mark.parametrize("runner", [run_project, _embedded], ids=["chain", "embedded"])
 def test_a_run_fails_the_caller_whose_payload_its_callee_does_not_accept(
     checker: TypeScriptChecker,
+    runner: Callable[[Deps, GenerateProjectPayload], RunResult],
+    tmp_path: Path,
 ) -> None:
+    """Also in an embedded run, which compiles the check ahead while the runtime checks go
+    on: once, its answer the close's."""
+    checker = CountingChecker(checker.toolchain, work_root=checker.work_root)
+
     def answer(request: CompletionRequest) -> str:
         body = json.loads(scaffold_answer(request.model_dump()))
         for file in body["files"]:
@@ -269,7 +295,7 @@ def test_a_run_fails_the_caller_whose_payload_its_callee_does_not_accept(
                 file["content"] = file["content"].replace("orderId: string;", "orderId: number;", 1)
         return json.dumps(body)
 
-    engine = make_engine("sqlite://")
+    engine = make_engine(f"sqlite:///{tmp_path / 'codegen.db'}")  # as embedded runs use it
     upgrade(engine)
     llm = ScriptedLLM(answer)
     deps = Deps(
@@ -283,7 +309,8 @@ def test_a_run_fails_the_caller_whose_payload_its_callee_does_not_accept(
     payload = GenerateProjectPayload(
         project_id=SHOP_PROJECT_ID, graph=shop(), ai_model="openai/gpt-4o"
     )
-    result = run_project(deps, payload)
+    result = runner(deps, payload)
+    assert checker.extra_compiles == 1
     statuses = {s.service_name: s for s in result.services}
     orders = statuses.pop("orders")
     assert orders.status is ServiceStatus.FAILED

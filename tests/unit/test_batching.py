@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 
 import pytest
 
 from codegen_tasks.checks.static.batching import Arrivals, BatchingChecker
+from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources
 from codegen_tasks.checks.static.typescript import TypeScriptReport
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Finding, ValidationLevel
@@ -165,3 +167,45 @@ def test_a_node_gone_from_its_way_is_not_waited_for() -> None:
     started = time.monotonic()
     checker.check(bundle("a"))
     assert time.monotonic() - started < 1
+
+
+class ExtraCompiler(SlowCompiler):
+    """Counts extra compiles; each answer names the bundles and sources it was given."""
+
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__(fail)
+        self.extra_runs = 0
+
+    def check_extra(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+    ) -> ExtraReport:
+        self.extra_runs += 1
+        if self.fail:
+            raise ToolchainError("compiler crashed")
+        sources = extra({key: key for key in bundles})
+        return ExtraReport(diagnostics=[(name, 1, text) for name, text in sources.items()])
+
+
+def _sources(folders: Mapping[str, str]) -> dict[str, str]:
+    return {"checks.ts": " ".join(sorted(folders))}
+
+
+def test_the_typed_check_compiled_ahead_is_the_closes_answer() -> None:
+    compiler = ExtraCompiler()
+    checker = BatchingChecker(compiler)
+    bundles = {"a": bundle("a"), "b": bundle("b")}
+    ahead = checker.check_extra(bundles, _sources)
+    assert checker.check_extra(dict(bundles), _sources) == ahead
+    assert compiler.extra_runs == 1
+    changed = {"a": bundle("a2"), "b": bundle("b")}  # a node regenerated since: compiled again
+    assert checker.check_extra(changed, _sources) == ahead  # (same sources, other bundles)
+    assert compiler.extra_runs == 2
+
+
+def test_a_failed_typed_check_is_not_kept() -> None:
+    compiler = ExtraCompiler(fail=True)
+    checker = BatchingChecker(compiler)
+    for _ in range(2):
+        with pytest.raises(ToolchainError):
+            checker.check_extra({"a": bundle("a")}, _sources)
+    assert compiler.extra_runs == 2

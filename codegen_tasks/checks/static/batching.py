@@ -10,9 +10,12 @@ alone costs what `check` costs plus that moment; N nodes arriving together, one 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from concurrent.futures import Future
 
+from codegen_tasks.checks.static.extra import folders_of
 from codegen_tasks.checks.static.typescript import (
     BundleChecker,
     ExtraReport,
@@ -22,6 +25,17 @@ from codegen_tasks.checks.static.typescript import (
 from codegen_tasks.domain.files import GeneratedFile
 
 POLL_S = 0.005  # how often a gathering leader looks for checks on their way
+
+
+def _extra_key(bundles: dict[str, list[GeneratedFile]], extra: ExtraSources) -> str:
+    digest = hashlib.sha256()
+    for key, files in bundles.items():
+        digest.update(f"\0bundle {key}\0".encode())
+        for file in files:
+            digest.update(f"\0{file.path}\0{file.content}".encode())
+    for name, content in sorted(extra(folders_of(bundles)).items()):
+        digest.update(f"\0extra {name}\0{content}".encode())
+    return digest.hexdigest()
 
 
 class Arrivals:
@@ -72,6 +86,7 @@ class BatchingChecker:
         self._lock = threading.Lock()
         self._pending: list[_Request] = []
         self._compiling = False
+        self._extra: dict[str, Future[ExtraReport]] = {}
 
     def check_many(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
         return self._inner.check_many(bundles)
@@ -84,7 +99,30 @@ class BatchingChecker:
     def check_extra(
         self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
     ) -> ExtraReport:
-        return self._inner.check_extra(bundles, extra)
+        """Kept by its inputs: the same bundles and extra sources asked again (by a run's
+        close, after they were compiled ahead) get the first answer, waited for if it is
+        still being compiled. A failed compile is not kept."""
+        key = _extra_key(bundles, extra)
+        with self._lock:
+            kept = self._extra.get(key)
+            if kept is None:
+                kept = self._extra[key] = Future()
+                owner = True
+            else:
+                owner = False
+        if owner:
+            try:
+                kept.set_result(self._inner.check_extra(bundles, extra))
+            except BaseException as exc:
+                with self._lock:
+                    del self._extra[key]
+                kept.set_exception(exc)
+        return kept.result()
+
+    def idle(self) -> bool:
+        """No check queued or compiling."""
+        with self._lock:
+            return not self._compiling and not self._pending
 
     def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
         request = _Request(files)

@@ -48,6 +48,11 @@ class ExtraReport:
     skipped: str | None = None
 
 
+def folders_of(bundles: Mapping[str, object]) -> dict[str, str]:
+    """Each bundle's folder in the work directory, in the bundles' order."""
+    return {key: f"b{i}" for i, key in enumerate(bundles)}
+
+
 def write_files(folder: Path, files: list[GeneratedFile]) -> None:
     """A bundle's files under `folder` (unsafe paths and node_modules content left out)."""
     for file in files:
@@ -68,7 +73,7 @@ def compile_extra(
 ) -> ExtraReport:
     """One tsc run rooted at the extra sources; their diagnostics."""
     with scratch_dir("extra", work_root) as work:
-        folders = {key: f"b{i}" for i, key in enumerate(bundles)}
+        folders = folders_of(bundles)
         for key, files in bundles.items():
             write_files(work / folders[key], files)
         sources = extra(folders)
