@@ -10,13 +10,18 @@ extra files are returned (the bundles' own verdicts come from `check_many`).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen_tasks.checks.scratch import scratch_dir
-from codegen_tasks.checks.static.tsc import CONFIG_NAME, link_typings, parse_diagnostics, run_tsc
+from codegen_tasks.checks.static.tsc import (
+    CONFIG_NAME,
+    is_semantic,
+    link_typings,
+    parse_diagnostics,
+    run_tsc,
+)
 from codegen_tasks.domain.files import GeneratedFile, check_path
 from codegen_tasks.domain.results import Finding
 
@@ -34,7 +39,6 @@ EXTRA_OPTIONS: dict[str, object] = {
     "types": ["node"],
     "noEmit": True,
 }
-_SEMANTIC_RE = re.compile(r"TS[27]\d{3}:")
 
 # Given each bundle's folder (relative to the work root), the files to add under `extra/`.
 ExtraSources = Callable[[Mapping[str, str]], dict[str, str]]
@@ -92,7 +96,7 @@ def compile_extra(
         if isinstance(ran, Finding):
             return ExtraReport(skipped=ran.message)
         diagnostics = parse_diagnostics(ran)
-        if not all(_SEMANTIC_RE.match(text) for _, _, text in diagnostics):
+        if not all(is_semantic(text) for _, _, text in diagnostics):
             return ExtraReport(skipped="a syntax error kept tsc from type-checking")
         return ExtraReport(
             diagnostics=[(p, n, t) for p, n, t in diagnostics if p is not None and p in paths]

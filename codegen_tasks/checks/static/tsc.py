@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,8 @@ _DIAGNOSTIC_RE = re.compile(
     r"^(?P<file>.+?)\((?P<line>\d+),(?P<col>\d+)\): (?:error|warning) (?P<code>TS\d+): (?P<msg>.*)$"
 )
 _GLOBAL_RE = re.compile(r"^(?:error|warning) (?P<code>TS\d+): (?P<msg>.*)$")
-_FOLDER_RE = re.compile(r"b\d+/")
+FOLDER_RE = re.compile(r"b\d+/")  # a bundle's folder in the work directory
+_SEMANTIC_RE = re.compile(r"TS[27]\d{3}:")  # type-checker codes; parse errors are TS1xxx etc.
 
 Diagnostic = tuple[str | None, int, str]
 
@@ -115,7 +117,7 @@ def _prefixed(folder: str, patterns: list[str]) -> list[str]:
     return [f"{folder}/{p.removeprefix('./')}" for p in patterns]
 
 
-def write_config(work: Path, units: dict[str, Unit]) -> None:
+def write_config(work: Path, units: dict[str, Unit], name: str = CONFIG_NAME) -> None:
     """One config over the units' folders (they share options unless alone in the run)."""
     first = next(iter(units.values()))
     options = {**first.options, **OUR_OPTIONS}
@@ -132,14 +134,18 @@ def write_config(work: Path, units: dict[str, Unit]) -> None:
     }
     if not config["files"]:
         del config["files"]
-    (work / CONFIG_NAME).write_text(json.dumps(config, indent=2), encoding="utf-8")
+    (work / name).write_text(json.dumps(config, indent=2), encoding="utf-8")
 
 
-def run_tsc(command: list[str], work: Path, timeout_s: float) -> str | Finding:
-    """tsc's diagnostics output, or a finding when it timed out or crashed."""
+def run_tsc(
+    command: list[str], work: Path, timeout_s: float, configs: Sequence[str] = (CONFIG_NAME,)
+) -> str | Finding:
+    """tsc's diagnostics output, or a finding when it timed out or crashed. Several configs
+    are built in one run (`tsc -b`): separate programs, the typings parsed once."""
+    projects = ["-p", configs[0]] if len(configs) == 1 else ["-b", *configs]
     try:
         proc = run_in_group(
-            [*command, "-p", CONFIG_NAME, "--pretty", "false"], cwd=work, timeout_s=timeout_s
+            [*command, *projects, "--pretty", "false"], cwd=work, timeout_s=timeout_s
         )
     except subprocess.TimeoutExpired:
         return finding(f"tsc timed out after {timeout_s:g}s", None)
@@ -152,6 +158,11 @@ def run_tsc(command: list[str], work: Path, timeout_s: float) -> str | Finding:
     return proc.stdout
 
 
+def is_semantic(text: str) -> bool:
+    """A type checker's diagnostic (tsc checks no program with a syntax error in it)."""
+    return _SEMANTIC_RE.match(text) is not None
+
+
 def bundle_findings(diagnostics: list[Diagnostic], folder: str) -> list[Finding]:
     """This bundle's diagnostics with bundle-relative paths; unlocated ones go to every bundle."""
     findings: list[Finding] = []
@@ -160,7 +171,7 @@ def bundle_findings(diagnostics: list[Diagnostic], folder: str) -> list[Finding]
             findings.append(finding(text, None, line))
         elif path.startswith(f"{folder}/"):
             findings.append(finding(text, path.removeprefix(f"{folder}/"), line))
-        elif not _FOLDER_RE.match(path):
+        elif not FOLDER_RE.match(path):
             findings.append(finding(f"{text} (in {Path(path).name})", None, line))
     return findings
 

@@ -10,7 +10,8 @@ warning. `check_many` compiles bundles that share options as one program (a fold
 bundles that could share scope (scripts, `declare global`, ambient modules, imports out of
 their folder) or carry `paths` run alone; and as tsc skips type checking of a whole program
 once any file has a syntax error, bundles a failing run left clean are compiled again
-without the others. So each bundle gets the verdict `check` would give it.
+without the others. So each bundle gets the verdict `check` would give it. The groups, and
+the strict policy's programs, are built by one compiler run (`projects`).
 """
 
 from __future__ import annotations
@@ -25,21 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codegen_tasks.checks.contracts.imports import declares_globals, imports
 from codegen_tasks.checks.contracts.syntax import parse_source
-from codegen_tasks.checks.scratch import scratch_dir
 from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources, compile_extra
+from codegen_tasks.checks.static.projects import Groups, K, Outcome, compile_groups
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.tsc import (
     Compiled,
     Unit,
-    bundle_findings,
-    emitted,
     finding,
-    link_typings,
-    missing_output,
     parse_diagnostics,
-    run_tsc,
-    write_bundle,
-    write_config,
 )
 from codegen_tasks.checks.static.tsconfig import SanitisedConfig, sanitise
 from codegen_tasks.domain.files import GeneratedFile
@@ -48,7 +42,7 @@ from codegen_tasks.errors import ToolchainError
 from codegen_tasks.settings import Settings
 
 DEFAULT_TIMEOUT_S = 120.0
-_SEMANTIC_RE = re.compile(r"TS[27]\d{3}:")  # type-checker codes; parse errors are TS1xxx etc.
+OWN, POLICY = "own", "policy"  # a bundle compiled under its own options, or our strict ones
 _MODULE_NOT_FOUND = re.compile(r"TS(?:2307|2792|2882):")
 
 __all__ = [
@@ -178,13 +172,23 @@ class TypeScriptChecker:
         configs = {
             k: sanitise({f.path: f.content for f in v}, platform) for k, v in bundles.items()
         }
-        own = self._verdicts(
-            command, {k: Unit(bundles[k], configs[k], configs[k].options) for k in bundles}
-        )
-        loose = [k for k in bundles if not configs[k].is_strict and not own[k].errors]
-        policy = self._verdicts(
-            command, {k: Unit(bundles[k], configs[k], configs[k].strict_options()) for k in loose}
-        )
+        # each bundle under its own options, and the loose ones under our strict policy too
+        # (kept when its own options find no error): one compiler run for both
+        units: dict[tuple[str, str], Unit] = {
+            (OWN, k): Unit(bundles[k], configs[k], configs[k].options) for k in bundles
+        }
+        units |= {
+            (POLICY, k): Unit(bundles[k], configs[k], configs[k].strict_options())
+            for k in bundles
+            if not configs[k].is_strict
+        }
+        compiled = self._verdicts(command, units)
+        own = {k: compiled[(OWN, k)] for k in bundles}
+        policy = {
+            k: compiled[(POLICY, k)]
+            for k in bundles
+            if (POLICY, k) in compiled and not own[k].errors
+        }
         return {k: self._report(configs[k], own[k], policy.get(k)) for k in bundles}
 
     def check_batch(
@@ -216,50 +220,42 @@ class TypeScriptChecker:
             work_root=self.work_root,
         )
 
-    def _verdicts(self, command: list[str], units: dict[str, Unit]) -> dict[str, Compiled]:
-        groups: dict[str, dict[str, Unit]] = {}
+    def _verdicts(self, command: list[str], units: dict[K, Unit]) -> dict[K, Compiled]:
+        grouped: dict[str, dict[K, Unit]] = {}
         for key, unit in units.items():
-            groups.setdefault(_group_key(key, unit), {})[key] = unit
-        verdicts: dict[str, Compiled] = {}
-        for group in groups.values():
-            found, unsure = self._compile(command, group)
-            verdicts.update(found)
-            if unsure and len(group) > 1:
-                # tsc skips type checking of the whole program when any file has a syntax
-                # error, so bundles such a run left clean are checked again without the others.
-                verdicts.update(self._compile(command, {k: group[k] for k in unsure})[0])
+            grouped.setdefault(_group_key(str(key), unit), {})[key] = unit
+        groups = list(grouped.values())
+        verdicts, unsure = self._compile(command, groups)
+        # tsc skips type checking of a whole program when any file has a syntax error, so
+        # bundles such a program left clean are checked again without the others.
+        again = [
+            {k: group[k] for k in clean}
+            for group, clean in zip(groups, unsure, strict=True)
+            if clean and len(group) > 1
+        ]
+        if again:
+            verdicts.update(self._compile(command, again)[0])
         return verdicts
 
-    def _compile(
-        self, command: list[str], units: dict[str, Unit]
-    ) -> tuple[dict[str, Compiled], set[str]]:
-        """One tsc run: the verdicts, and the clean bundles a syntax error elsewhere may hide."""
-        with scratch_dir("tsc", self.work_root) as tmp:
-            work = tmp / "work"
-            folders = {key: f"b{i}" for i, key in enumerate(units)}
-            pre = {key: write_bundle(work / folders[key], units[key]) for key in units}
-            link_typings(work, self.toolchain.node_modules)
-            compiled = {folders[k]: u for k, u in units.items() if u.sources()}
-            if not compiled:
-                return {k: Compiled(pre[k]) for k in units}, set()
-            write_config(work, compiled)
-            ran = run_tsc(command, work, self.timeout_s)
-            if isinstance(ran, Finding):
-                return {k: Compiled([*pre[k], ran]) for k in units}, set()
-            diagnostics = parse_diagnostics(ran)
-            out = tmp / "out"
-            verdicts = {
-                key: Compiled(
-                    pre[key],
-                    bundle_findings(diagnostics, folders[key]),
-                    missing_output(out / folders[key], unit),
-                    emitted(out / folders[key]),
-                )
-                for key, unit in units.items()
-            }
-            if all(_SEMANTIC_RE.match(text) for _, _, text in diagnostics):
-                return verdicts, set()
-            return verdicts, {key for key in units if not verdicts[key].diagnostics}
+    def _compile(self, command: list[str], groups: Groups[K]) -> Outcome[K]:
+        """The groups in one compiler run, or one run each when it left diagnostics a
+        shared run cannot place."""
+        node_modules, limits = self.toolchain.node_modules, self.timeout_s
+        shared = compile_groups(
+            command, node_modules, groups, timeout_s=limits, work_root=self.work_root
+        )
+        if shared is not None:
+            return shared
+        verdicts: dict[K, Compiled] = {}
+        unsure: list[set[K]] = []
+        for group in groups:
+            alone = compile_groups(
+                command, node_modules, [group], timeout_s=limits, work_root=self.work_root
+            )
+            assert alone is not None  # a single group places every diagnostic
+            verdicts.update(alone[0])
+            unsure += alone[1]
+        return verdicts, unsure
 
     def _report(
         self, config: SanitisedConfig, own: Compiled, policy: Compiled | None
