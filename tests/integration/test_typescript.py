@@ -189,6 +189,16 @@ def test_check_many_gives_the_same_verdicts_as_check(checker: TypeScriptChecker)
         "bad-import": with_file("src/catalog/i.ts", "export * from './gone';\n"),
         "script": with_file("src/catalog/g.ts", "const shared = 1;\n"),
         "script-too": with_file("src/catalog/g.ts", "const shared = 2;\n"),
+        # loose bundles: their own options and our strict policy, programs of one run
+        "loose": with_file("src/catalog/loose.ts", UNTYPED, with_file("tsconfig.json", LOOSE)),
+        "loose-error": with_file(
+            "src/catalog/b.ts",
+            "export const n: number = 'x';\n",
+            with_file("src/catalog/loose.ts", UNTYPED, with_file("tsconfig.json", LOOSE)),
+        ),
+        "loose-syntax": with_file(
+            "src/catalog/s.ts", "export const = ;\n", with_file("tsconfig.json", LOOSE)
+        ),
     }
     together = checker.check_many(bundles)
     assert list(together) == list(bundles)
@@ -199,7 +209,14 @@ def test_check_many_gives_the_same_verdicts_as_check(checker: TypeScriptChecker)
         "type-error",
         "syntax-error",
         "bad-import",
+        "loose-error",
+        "loose-syntax",
     ]
+    assert [n for n, r in together.items() if _strict_warnings(r)] == ["loose"]
+
+
+def _strict_warnings(report: TypeScriptReport) -> list[str]:
+    return [w.message for w in report.warnings if "strict mode" in w.message]
 
 
 def _verdict(report: TypeScriptReport) -> tuple[object, ...]:
@@ -208,6 +225,7 @@ def _verdict(report: TypeScriptReport) -> tuple[object, ...]:
         report.build_passed,
         sorted((f.file or "", f.line, f.message) for f in report.typescript),
         sorted((f.file or "", f.line) for f in report.build),
+        _strict_warnings(report),
     )
 
 
