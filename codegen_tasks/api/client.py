@@ -2,6 +2,8 @@
 
 With CODEGEN_BROKER_URL set the tasks go to the workers through the broker; without it
 they run in this process (embedded mode), so the same calls work on a bare machine.
+Celery (with kombu and redis) is imported when a task goes to the broker or a result is
+followed there: the embedded mode never loads it.
 
     client = CodegenClient()
     task_id = client.validate_project({"projectId": "p1"})
@@ -14,11 +16,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from celery import Celery
-from celery.result import AsyncResult
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import RedisError
-
 from codegen_tasks.api import registry
 from codegen_tasks.api.payload_rules import parse_payload
 from codegen_tasks.api.payloads import GenerateProjectPayload
@@ -29,6 +26,9 @@ from codegen_tasks.errors import CodegenError, ResultBackendError, TaskFailedErr
 from codegen_tasks.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from celery import Celery
+    from celery.result import AsyncResult
+
     from codegen_tasks.pipeline.context import Deps
 
 Payload = Message | dict[str, Any]
@@ -56,6 +56,10 @@ class CodegenClient:
     def close(self) -> None:
         """Release the results this client followed, then the app's connections: a result
         left to the garbage collector at interpreter exit fails in its `__del__`."""
+        if not self._results and self._app is None:
+            return  # nothing was sent nor followed: Celery was never loaded
+        from celery.result import AsyncResult
+
         pending: list[Any] = list(self._results.values())
         seen: set[int] = set()
         while pending:  # the results, their parents and the children they cached
@@ -82,9 +86,13 @@ class CodegenClient:
         return self._app
 
     def _embedded_app(self) -> Celery:
+        from celery import Celery
+
         return Celery("codegen-embedded", broker="memory://", backend="cache+memory://")
 
     def _remote_app(self) -> Celery:
+        from celery import Celery
+
         app = Celery(
             "codegen-client",
             broker=self.settings.broker_url,
@@ -139,6 +147,8 @@ class CodegenClient:
     def result(self, task_id: str) -> AsyncResult:
         """One result handle per task id, released by `close()`."""
         if task_id not in self._results:
+            from celery.result import AsyncResult
+
             self._results[task_id] = AsyncResult(task_id, app=self.app)
         return self._results[task_id]
 
@@ -146,6 +156,9 @@ class CodegenClient:
         """Whether the task failed; ResultBackendError when the result backend is down."""
         if task_id in self._eager:
             return False
+        from kombu.exceptions import OperationalError as KombuOperationalError
+        from redis.exceptions import RedisError
+
         try:
             return bool(self.result(task_id).failed())
         except (RedisError, KombuOperationalError, OSError) as exc:
