@@ -1,13 +1,17 @@
-"""Schema migrations with Alembic, run programmatically (`codegen db upgrade`, or on open)."""
+"""Schema migrations with Alembic, run programmatically (`codegen db upgrade`, or on open).
+
+Alembic is imported when the schema is looked at, not with this module. Opening a database
+already at the migration scripts' head runs no migration environment (no `env.py`): the
+stored revision is compared with the head Alembic reads from the script directory.
+"""
 
 from __future__ import annotations
 
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -16,12 +20,17 @@ from sqlalchemy.pool import StaticPool
 from codegen_tasks.adapters.history.repository import History
 from codegen_tasks.errors import HistoryError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 _UPGRADE_LOCK = threading.Lock()
 _LOCK_ID = 0x636F6467  # advisory lock id: one migrator at a time on PostgreSQL
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -58,6 +67,8 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; safe to call from several processes at once."""
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         # Alembic keeps its running migration in module globals: one thread at a time
@@ -71,10 +82,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         raise HistoryError(f"database unavailable: {exc.orig}", retryable=True) from exc
 
 
+def at_head(engine: Engine) -> bool:
+    """Whether the database stores exactly the head revisions of the migration scripts
+    (Alembic's script directory and migration context: no migration environment runs)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    try:
+        with engine.connect() as conn:
+            stored = set(MigrationContext.configure(conn).get_current_heads())
+    except OperationalError as exc:
+        raise HistoryError(f"database unavailable: {exc.orig}", retryable=True) from exc
+    return stored == heads
+
+
 @lru_cache(maxsize=8)
 def open_history(url: str, *, migrate: bool = True) -> History:
-    """One History (and engine pool) per URL and process, migrated on first open."""
+    """One History (and engine pool) per URL and process, migrated on first open unless
+    its schema is at the head already."""
     engine = make_engine(url)
-    if migrate:
+    if migrate and not at_head(engine):
         upgrade(engine)
     return History(engine)
