@@ -8,11 +8,9 @@ client library.
 from __future__ import annotations
 
 from codegen_tasks.adapters.cache import cache_from_settings
-from codegen_tasks.adapters.graphs.http import HttpGraphSource
 from codegen_tasks.adapters.history.migrate import open_history
 from codegen_tasks.adapters.outbox import outbox_from_settings
 from codegen_tasks.adapters.storage import store_from_url
-from codegen_tasks.checks.runtime import RuntimeChecker
 from codegen_tasks.checks.static.typescript import TypeScriptChecker
 from codegen_tasks.errors import LLMConfigError
 from codegen_tasks.pipeline.context import Deps
@@ -31,14 +29,20 @@ def llm_factory(settings: Settings) -> LLMClient:
 
 
 def graph_source(settings: Settings) -> GraphSource | None:
-    """The Graph Service when CODEGEN_GRAPH_SERVICE_URL is set, else None."""
-    return HttpGraphSource.from_settings(settings) if settings.graph_service_url else None
+    """The Graph Service when CODEGEN_GRAPH_SERVICE_URL is set, else None (requests is
+    imported for it only)."""
+    if not settings.graph_service_url:
+        return None
+    from codegen_tasks.adapters.graphs.http import HttpGraphSource
+
+    return HttpGraphSource.from_settings(settings)
 
 
 def build_deps(settings: Settings) -> Deps:
     """Every port from the settings: SQL history, object store, cache, model client (on first
     use), Graph Service, and the TypeScript/runtime checkers when enabled."""
     from codegen_tasks.checks.contracts.schemas import TypeScriptJsonSchemas, contract_tools
+    from codegen_tasks.checks.runtime import RuntimeChecker
     from codegen_tasks.checks.static.toolchain import Toolchain
 
     typescript = TypeScriptChecker.from_settings(settings) if settings.validate_typescript else None

@@ -1,6 +1,7 @@
 """Throwaway PostgreSQL databases for runtime checks: created per check with their own role,
 the bundle's migrations applied in file-name order, dropped afterwards. The sandboxed
-service reaches them through the server's Unix socket, bound into its sandbox."""
+service reaches them through the server's Unix socket, bound into its sandbox. The driver
+(psycopg) is imported when a database is made: a check without one never loads it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import psycopg
-from psycopg import sql
+from typing import TYPE_CHECKING
 
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.spec import MIGRATIONS_DIR
 from codegen_tasks.errors import CheckDatabaseError
+
+if TYPE_CHECKING:
+    import psycopg
 
 SOCKET_INSIDE = "/run/postgresql"
 
@@ -57,6 +59,8 @@ class PostgresThrowaways:
         self.admin_url = _admin_url(admin_url)
 
     def _connect(self, dbname: str | None = None) -> psycopg.Connection[tuple[object, ...]]:
+        import psycopg
+
         try:
             if dbname is None:
                 return psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10)
@@ -69,6 +73,9 @@ class PostgresThrowaways:
     @contextlib.contextmanager
     def database(self) -> Iterator[Throwaway]:
         """A fresh empty database owned by a fresh role; both dropped on exit."""
+        import psycopg
+        from psycopg import sql
+
         suffix = secrets.token_hex(6)
         made = Throwaway(
             name=f"codegen_check_{suffix}",
@@ -104,6 +111,9 @@ class PostgresThrowaways:
 
     def migrate(self, made: Throwaway, files: list[GeneratedFile]) -> None:
         """Apply the migrations as the database's own role; the first failure is raised."""
+        import psycopg
+        from psycopg import sql
+
         with self._connect(made.name) as conn:
             conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(made.role)))
             for migration in migrations(files):
@@ -115,6 +125,8 @@ class PostgresThrowaways:
                     ) from exc
 
     def _drop(self, made: Throwaway) -> None:
+        from psycopg import sql
+
         with self._connect() as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(made.name))
