@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic.alias_generators import to_camel
 from rich.table import Table
 
-from codegen_tasks.adapters.history.migrate import make_engine, upgrade
-from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
-from codegen_tasks.adapters.storage import prepare_storage
-from codegen_tasks.api.schema import all_schemas
-from codegen_tasks.budget.prices import catalog_models
 from codegen_tasks.cli.common import JSON_OPTION, console, emit_json, errors_exit, stdout
 from codegen_tasks.errors import LLMError, PayloadError
-from codegen_tasks.generation.scaffold import BUILTIN_MODEL
 from codegen_tasks.settings import get_settings
+
+if TYPE_CHECKING:
+    from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -25,6 +23,8 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head"), as_json: bool = JSON_OPTION) -> None:
     """Migrate the history database to the latest schema."""
+    from codegen_tasks.adapters.history.migrate import make_engine, upgrade
+
     settings = get_settings()
     with errors_exit(as_json):
         engine = make_engine(settings.database_url)
@@ -38,6 +38,8 @@ def db_upgrade(revision: str = typer.Argument("head"), as_json: bool = JSON_OPTI
 
 
 def _client(*, key_required: bool = True) -> OpenRouterClient:
+    from codegen_tasks.adapters.llm.openrouter import OpenRouterClient
+
     return OpenRouterClient.from_settings(get_settings(), key_required=key_required)
 
 
@@ -68,6 +70,9 @@ def models(
 ) -> None:
     """The provider's models with prices (USD per million tokens). The list is public: no
     key needed; when the provider cannot be reached, the built-in price table is shown."""
+    from codegen_tasks.budget.prices import catalog_models
+    from codegen_tasks.generation.scaffold import BUILTIN_MODEL
+
     source = "provider"
     with errors_exit(as_json), _client(key_required=False) as client:
         try:
@@ -105,6 +110,8 @@ def schema(
 ) -> None:
     """JSON Schema of every task payload and result, for backends in other languages (JSON
     on stdout without --out)."""
+    from codegen_tasks.api.schema import all_schemas
+
     schemas = all_schemas()
     if out is None:
         emit_json(schemas)
@@ -134,6 +141,8 @@ def storage_init(
 ) -> None:
     """Create the bucket (or folder) of CODEGEN_STORAGE_URL; idempotent. Waits for the
     endpoint a bounded time; refused credentials fail at once."""
+    from codegen_tasks.adapters.storage import prepare_storage
+
     settings = get_settings()
     with errors_exit(as_json):
         prepare_storage(settings.storage_url, settings.s3_endpoint_url, wait_s=wait)

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
-from codegen_tasks.api.client import CodegenClient
-from codegen_tasks.api.payloads import RegenerateProjectsPayload
-from codegen_tasks.cli.batch_runner import BatchRunner, ProjectState
 from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
-from codegen_tasks.cli.display import run_table
-from codegen_tasks.domain.results import RunStatus
 from codegen_tasks.errors import CodegenError, PayloadError
-from codegen_tasks.pipeline import latest
-from codegen_tasks.pipeline.batch import new_batch_id
 from codegen_tasks.settings import get_settings
+
+if TYPE_CHECKING:
+    from codegen_tasks.cli.batch_runner import BatchRunner, ProjectState
 
 POLL_S = 0.25
 
@@ -49,6 +46,12 @@ def regenerate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Regenerate whole projects from their stored graphs as one resumable batch."""
+    from codegen_tasks.api.client import CodegenClient
+    from codegen_tasks.api.payloads import RegenerateProjectsPayload
+    from codegen_tasks.cli.batch_runner import BatchRunner
+    from codegen_tasks.pipeline import latest
+    from codegen_tasks.pipeline.batch import new_batch_id
+
     with errors_exit(as_json):
         if not project and not all_projects:
             raise PayloadError("name --project ID (repeatable) or --all")
@@ -70,6 +73,9 @@ def regenerate(
 
 
 def _report(runner: BatchRunner, as_json: bool) -> None:
+    from codegen_tasks.cli.display import run_table
+    from codegen_tasks.domain.results import RunStatus
+
     results = runner.results()
     if as_json:
         emit_json(

@@ -14,18 +14,18 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from codegen_tasks.domain.modes import GenerationMode
-from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError, GraphError, LLMConfigError, NotFoundError
-from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.generators import choose_generator
 from codegen_tasks.settings import Settings, get_settings
-from codegen_tasks.wiring import build_deps
+
+if TYPE_CHECKING:
+    from codegen_tasks.domain.modes import GenerationMode
+    from codegen_tasks.domain.results import RunResult
+    from codegen_tasks.pipeline.context import Deps
 
 # Not a terminal: never wrap at 80 columns (ids and paths stay whole in files and pipes).
 WIDE = 1000
@@ -39,6 +39,8 @@ NODE_OPTION = typer.Option(None, "--node", help="Only this node (its id or servi
 def deps(*, create: bool = False) -> Deps:
     """The ports from the settings. Reading commands (create=False) refuse a state directory
     that holds no history rather than silently starting an empty one there."""
+    from codegen_tasks.wiring import build_deps
+
     settings = get_settings()
     sqlite_file = settings.sqlite_file
     if not create and sqlite_file is not None and not sqlite_file.exists():
@@ -56,6 +58,8 @@ def deps_for_code_on_disk() -> Iterator[Deps]:
     """Judging code on disk needs no stored state: the stored one when there is one (an
     export's node is found in it), else a scratch history that lives as long as the command,
     so nothing is created in the state directory."""
+    from codegen_tasks.wiring import build_deps
+
     settings = get_settings()
     sqlite_file = settings.sqlite_file
     if sqlite_file is None or sqlite_file.exists():
@@ -95,6 +99,8 @@ def require_key(settings: Settings, model: str | None, mode: GenerationMode) -> 
     """A generator that asks a model needs a key: refused before any run is recorded."""
     if model is None or settings.has_llm_key:
         return
+    from codegen_tasks.pipeline.generators import choose_generator
+
     if choose_generator(model, mode).calls_model:
         raise LLMConfigError.missing_key(model)
 

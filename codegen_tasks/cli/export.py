@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -16,12 +17,11 @@ from codegen_tasks.cli.common import (
     emit_json,
     errors_exit,
 )
-from codegen_tasks.export.exporter import ExportReport, export_project
-from codegen_tasks.export.git import export_on_branch
-from codegen_tasks.export.merge import FileAction
+
+if TYPE_CHECKING:
+    from codegen_tasks.export.exporter import ExportReport
 
 EXIT_CONFLICTS = 3  # merge conflicts were written (or, with --dry-run, would be)
-QUIET_ACTIONS = frozenset({FileAction.UNCHANGED})
 
 
 def export(
@@ -44,6 +44,9 @@ def export(
     Files unchanged since the last export are replaced, your edits are kept or merged,
     overlapping edits get conflict markers and exit code 3; files you added are never touched.
     """
+    from codegen_tasks.export.exporter import export_project
+    from codegen_tasks.export.git import export_on_branch
+
     with errors_exit(as_json):
         d = deps()
         if git_branch and not dry_run:
@@ -61,6 +64,8 @@ def export(
 
 
 def _show(report: ExportReport) -> None:
+    from codegen_tasks.export.merge import FileAction
+
     verb = "would be" if report.dry_run else "were"
     title = f"export of {report.project_id} → {report.out}"
     table = Table(title=title + (" (dry run)" if report.dry_run else ""))
@@ -68,7 +73,7 @@ def _show(report: ExportReport) -> None:
         table.add_column(column)
     for service in report.exported:
         for change in service.changes:
-            if change.action not in QUIET_ACTIONS:
+            if change.action is not FileAction.UNCHANGED:  # the table lists what changes
                 style = "red" if change.action is FileAction.CONFLICT else ""
                 action = f"[{style}]{change.action.value}[/]" if style else change.action.value
                 table.add_row(change.path, action, change.reason or "")

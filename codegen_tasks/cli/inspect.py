@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic.alias_generators import to_camel
 from rich.table import Table
 
-from codegen_tasks.api.results import FolderValidation, ServiceValidation
 from codegen_tasks.cli.common import (
     JSON_OPTION,
     NODE_OPTION,
@@ -24,15 +24,17 @@ from codegen_tasks.cli.common import (
     errors_exit,
     stdout,
 )
-from codegen_tasks.cli.display import breaking_table, run_table, validation_table
 from codegen_tasks.errors import PayloadError
-from codegen_tasks.pipeline import latest
-from codegen_tasks.pipeline.ondisk import validate_directory
-from codegen_tasks.pipeline.project import run_result
+
+if TYPE_CHECKING:
+    from codegen_tasks.api.results import FolderValidation, ServiceValidation
 
 
 def status(run_id: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
     """Show a run and each of its services."""
+    from codegen_tasks.cli.display import breaking_table, run_table
+    from codegen_tasks.pipeline.project import run_result
+
     with errors_exit(as_json):
         result = run_result(deps(), run_id)
     if as_json:
@@ -62,6 +64,10 @@ def validate(
 ) -> None:
     """Validate the latest bundles of a project, or service code on disk (all levels,
     compiled in one batch)."""
+    from codegen_tasks.cli.display import validation_table
+    from codegen_tasks.pipeline import latest
+    from codegen_tasks.pipeline.ondisk import validate_directory
+
     services: Sequence[ServiceValidation | FolderValidation]
     with errors_exit(as_json):
         if (project is None) == (path is None):
@@ -94,6 +100,8 @@ def contracts(
     if asyncapi:
         _asyncapi(project, out, as_json)
         return
+    from codegen_tasks.pipeline import latest
+
     with errors_exit(as_json):
         found = {
             n.name: contract_set.contracts
@@ -126,6 +134,8 @@ class CostGrouping(StrEnum):
 
 
 def _asyncapi(project: str, out: Path | None, as_json: bool) -> None:
+    from codegen_tasks.pipeline import latest
+
     with errors_exit(as_json):
         document = latest.asyncapi_latest(deps(), project)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

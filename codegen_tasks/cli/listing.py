@@ -3,12 +3,15 @@ will finish."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
 
 from codegen_tasks.cli.common import JSON_OPTION, deps, emit_json, errors_exit, stdout
-from codegen_tasks.domain.records import RunInfo
-from codegen_tasks.pipeline.closing import close_abandoned
+
+if TYPE_CHECKING:
+    from codegen_tasks.domain.records import RunInfo
 
 
 def projects(as_json: bool = JSON_OPTION) -> None:
@@ -62,6 +65,8 @@ def sweep(
 ) -> None:
     """Close as failed the open runs that made no progress for a while (their process died);
     their unfinished nodes are generated and checked again by the next run."""
+    from codegen_tasks.pipeline.closing import close_abandoned
+
     with errors_exit(as_json):
         closed = close_abandoned(deps(), project, stale_after_s=stale_after)
     if as_json:

@@ -5,21 +5,23 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from codegen_tasks.adapters.history.listing import aware
-from codegen_tasks.checks.graph_input import parse_graph
 from codegen_tasks.cli.common import JSON_OPTION, console, deps, emit_json, errors_exit
-from codegen_tasks.domain.results import ServiceStatus
-from codegen_tasks.pipeline.context import Deps
-from codegen_tasks.pipeline.project import run_result
-from codegen_tasks.report import ReportMeta, render_report
+
+if TYPE_CHECKING:
+    from codegen_tasks.pipeline.context import Deps
+    from codegen_tasks.report import ReportMeta
 
 
 def _durations_ms(d: Deps, run_id: str) -> dict[str, float]:
     """Per node, from the start of its generation to its last step (validation and
     discovery included); skipped nodes did nothing in this run."""
+    from codegen_tasks.adapters.history.listing import aware
+    from codegen_tasks.domain.results import ServiceStatus
+
     found: dict[str, float] = {}
     for node in d.history.run_nodes(run_id):
         if node.generation_id is None or node.status is ServiceStatus.SKIPPED:
@@ -32,6 +34,8 @@ def _durations_ms(d: Deps, run_id: str) -> dict[str, float]:
 
 
 def _meta(d: Deps, run_id: str) -> ReportMeta:
+    from codegen_tasks.report import ReportMeta
+
     info = d.history.run_info(run_id)
     durations = _durations_ms(d, run_id)
     return ReportMeta(
@@ -50,6 +54,10 @@ def report(
 ) -> None:
     """An HTML page of a run: the graph coloured by status, validation matrix, contracts,
     timings, tokens and cost (inline CSS and SVG, no external assets)."""
+    from codegen_tasks.checks.graph_input import parse_graph
+    from codegen_tasks.pipeline.project import run_result
+    from codegen_tasks.report import render_report
+
     with errors_exit(as_json):
         d = deps()
         result = run_result(d, run_id)
