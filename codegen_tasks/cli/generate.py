@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from codegen_tasks.cli.common import JSON_OPTION, deps, errors_exit, require_key
-from codegen_tasks.domain.modes import GenerationMode
+from codegen_tasks.domain.modes import GenerationMode, resolve_mode
 from codegen_tasks.errors import PayloadError
 from codegen_tasks.settings import get_settings
 
@@ -80,9 +80,7 @@ def generate(
     from codegen_tasks.api.client import CodegenClient
     from codegen_tasks.api.payloads import GenerateProjectPayload, Metadata
     from codegen_tasks.checks.graph_input import parse_graph
-    from codegen_tasks.cli.estimate import estimate_run, show_estimate
     from codegen_tasks.cli.follow import follow, report
-    from codegen_tasks.domain.modes import resolve_mode
 
     settings = get_settings()
     with errors_exit(as_json):
@@ -90,6 +88,8 @@ def generate(
         project = parse_graph(raw, max_nodes=settings.max_graph_nodes)
         chosen_mode = resolve_mode(mode, multi_step, settings.generation_mode)
         if estimate:
+            from codegen_tasks.cli.estimate import estimate_run, show_estimate
+
             d = deps(create=True)
             show_estimate(estimate_run(d, project, model, force_regenerate, chosen_mode), as_json)
             return
