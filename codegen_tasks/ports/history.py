@@ -84,7 +84,8 @@ class Runs(Protocol):
 
     def run_cycles(self, run_id: str) -> list[list[str]]: ...
 
-    def run_nodes(self, run_id: str) -> list[RunNode]: ...
+    def run_nodes(self, run_id: str, node_ids: Collection[str] | None = None) -> list[RunNode]:
+        """The run's nodes (those of `node_ids` only, when given)."""
 
     def run_node(self, run_id: str, node_id: str) -> RunNode: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -227,13 +227,13 @@ class RunStore(SessionStore):
             row = s.get(RunRow, run_id)
             return list(row.cycles) if row else []
 
-    def run_nodes(self, run_id: str) -> list[RunNode]:
+    def run_nodes(self, run_id: str, node_ids: Collection[str] | None = None) -> list[RunNode]:
+        """The run's nodes by service name (only those of `node_ids`, when given)."""
+        query = select(RunNodeRow).where(RunNodeRow.run_id == run_id)
+        if node_ids is not None:
+            query = query.where(RunNodeRow.node_id.in_(list(node_ids)))
         with self._session() as s:
-            rows = s.scalars(
-                select(RunNodeRow)
-                .where(RunNodeRow.run_id == run_id)
-                .order_by(RunNodeRow.service_name)
-            )
+            rows = s.scalars(query.order_by(RunNodeRow.service_name))
             return [_run_node(r) for r in rows]
 
     def run_node(self, run_id: str, node_id: str) -> RunNode:

@@ -105,7 +105,8 @@ def callee_types_of(deps: Deps, job: NodeJob, spec: ServiceSpec) -> dict[str, Ca
     targets = called_targets(spec)
     if not targets:  # calls nobody: no need to read the run's nodes
         return {}
-    in_run = {n.node_id: n.status for n in deps.history.run_nodes(job.run_id)}
+    callees = deps.history.run_nodes(job.run_id, [dep.node_id for dep in targets])
+    in_run = {n.node_id: n.status for n in callees}
     found: dict[str, CalleeTypes] = {}
     for dep in targets:
         if in_run.get(dep.node_id, ServiceStatus.SKIPPED) is not ServiceStatus.SKIPPED:
