@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 
 from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.adapters.history.tables import (
@@ -44,12 +45,20 @@ class ResultStore(SessionStore):
     def update_generation(
         self, generation_id: str, status: ServiceStatus, error: str | None = None
     ) -> None:
-        """Mark a generation failed (or back to succeeded) once validation has spoken."""
+        """Mark a generation failed (or back to succeeded) once validation has spoken: one
+        UPDATE (a loaded row is expired, as in `set_node`)."""
         with self._session() as s:
-            row = s.get(GenerationRow, generation_id)
-            if row is None:
+            result = s.execute(
+                update(GenerationRow)
+                .where(GenerationRow.id == generation_id)
+                .values(status=status.value, error=error)
+                .execution_options(synchronize_session=False)
+            )
+            loaded = s.identity_map.get(s.identity_key(GenerationRow, generation_id))
+            if loaded is not None:
+                s.expire(loaded)
+            if not cast(CursorResult[Any], result).rowcount:
                 raise NotFoundError(f"no generation {generation_id!r}")
-            row.status, row.error = status.value, error
 
     def generation_by_key(self, key: str) -> GenerationRecord | None:
         with self._session() as s:
@@ -122,15 +131,10 @@ class ResultStore(SessionStore):
         """Insert once per idempotency key; a repeat only dates the recorded verdict anew
         (it is the generation's latest again)."""
         values = record.result.model_dump(exclude={"errors", "warnings"})
-        with self._session() as s:
-            existing = s.scalars(
-                select(ValidationRow).where(ValidationRow.idempotency_key == record.idempotency_key)
-            ).first()
-            if existing is not None:
-                existing.created_at = record.created_at
-                return
-            s.add(
-                ValidationRow(
+        with self._session() as s:  # one INSERT; the repeat's UPDATE only when it did nothing
+            inserted = s.execute(
+                insert_or_nothing(self.engine, ValidationRow)
+                .values(
                     id=record.id,
                     idempotency_key=record.idempotency_key,
                     generation_id=record.generation_id,
@@ -141,7 +145,18 @@ class ResultStore(SessionStore):
                     created_at=record.created_at,
                     **values,
                 )
+                .returning(ValidationRow.id)
+            ).scalar_one_or_none()
+            if inserted is not None:
+                return
+            dated = s.execute(
+                update(ValidationRow)
+                .where(ValidationRow.idempotency_key == record.idempotency_key)
+                .values(created_at=record.created_at)
+                .execution_options(synchronize_session=False)
             )
+            if not cast(CursorResult[Any], dated).rowcount:  # the id, not the key, exists
+                raise HistoryError(f"validation id {record.id!r} is taken", retryable=False)
 
     def validation_for(self, generation_id: str) -> ValidationResult | None:
         with self._session() as s:
@@ -174,21 +189,20 @@ class ResultStore(SessionStore):
             return {row.generation_id: _validation(row) for row in rows}
 
     def record_contracts(self, record: ContractsRecord) -> None:
-        """Replace the contract set of a generation (idempotent)."""
+        """Replace the contract set of a generation (idempotent): one DELETE, one INSERT of
+        every row."""
+        rows = [
+            {"generation_id": record.generation_id, "node_id": record.node_id, **c.model_dump()}
+            for c in record.contracts
+        ]
         with self._session() as s:
-            for old in s.scalars(
-                select(ContractRow).where(ContractRow.generation_id == record.generation_id)
-            ):
-                s.delete(old)
-            s.flush()
-            for c in record.contracts:
-                s.add(
-                    ContractRow(
-                        generation_id=record.generation_id,
-                        node_id=record.node_id,
-                        **c.model_dump(),
-                    )
-                )
+            s.execute(
+                delete(ContractRow)
+                .where(ContractRow.generation_id == record.generation_id)
+                .execution_options(synchronize_session=False)
+            )
+            if rows:
+                s.execute(insert(ContractRow), rows)
 
     def contracts_for(self, generation_id: str) -> list[Contract]:
         with self._session() as s:

@@ -173,7 +173,14 @@ class RunStore(SessionStore):
                     ~cancelled.exists(),  # a cancelled run keeps the state it was closed with
                 )
                 .values(values)
+                # no search of the session for rows to update in memory (the criteria cannot
+                # be evaluated in Python: it would fetch the matched keys); a loaded row is
+                # expired instead, so a later read in this transaction sees the update
+                .execution_options(synchronize_session=False)
             )
+            loaded = s.identity_map.get(s.identity_key(RunNodeRow, (run_id, node_id)))
+            if loaded is not None:
+                s.expire(loaded)
             changed = cast(CursorResult[Any], result).rowcount
             if not changed and s.get(RunNodeRow, (run_id, node_id)) is None:
                 raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
