@@ -29,8 +29,9 @@ def write_all_atomic(items: list[tuple[Path, bytes]], mode: int | None = None) -
     each into place: all the files are on disk before any is visible under its name."""
     temps: list[str] = []
     try:
+        for folder in dict.fromkeys(path.parent for path, _ in items):  # each folder once
+            folder.mkdir(parents=True, exist_ok=True)
         for path, data in items:
-            path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
             temps.append(tmp_name)
             if mode is not None:
