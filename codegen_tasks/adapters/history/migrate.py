@@ -8,14 +8,15 @@ stored revision is compared with the head Alembic reads from the script director
 from __future__ import annotations
 
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from codegen_tasks.adapters.history.repository import History
 from codegen_tasks.errors import HistoryError
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 _UPGRADE_LOCK = threading.Lock()
 _LOCK_ID = 0x636F6467  # advisory lock id: one migrator at a time on PostgreSQL
+PING_IDLE_S = 1.0  # a pooled connection unused this long is pinged before its next use
 
 
 def alembic_config(url: str) -> Config:
@@ -51,7 +53,31 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """The pool's pre-ping, for a connection idle for PING_IDLE_S or longer only: a worker's
+    steps check a connection out several times a node, milliseconds apart, and a round trip
+    each was a tenth of a node's database time. A database gone within that gap fails the
+    step's statement instead, a retryable HistoryError like any blip mid-transaction; the
+    disconnect invalidates the whole pool either way."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
+        since = record.info.get("idle_since")  # none yet: connected just now
+        if since is None or time.monotonic() - since < PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # as the pre-ping: reconnect, and every older connection too
+            raise InvalidatePoolError(f"ping failed: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
