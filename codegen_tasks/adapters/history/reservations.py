@@ -72,7 +72,7 @@ class ReservationStore(SessionStore):
         idempotent (a replayed settlement writes nothing twice)."""
         with self._session() as s:
             s.execute(delete(ReservationRow).where(ReservationRow.id == reservation_id))
-            s.execute(insert_or_nothing(self.engine, LLMCallRow).values(**record.model_dump()))
+            s.execute(insert_or_nothing(self.engine, LLMCallRow), record.model_dump())
 
     def release(self, reservation_id: str) -> None:
         """Drop a reservation whose call never reached (or was never billed by) the model."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
 
 from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.adapters.history.tables import (
@@ -21,6 +21,11 @@ from codegen_tasks.domain.records import (
 from codegen_tasks.domain.results import Contract, ServiceStatus, ValidationResult
 from codegen_tasks.errors import HistoryError, NotFoundError
 
+# one statement built once, the values its parameters (the columns they name are SET)
+_UPDATE_GENERATION = update(cast(Table, GenerationRow.__table__)).where(
+    GenerationRow.id == bindparam("b_id")
+)
+
 
 class ResultStore(SessionStore):
     # generations
@@ -31,9 +36,7 @@ class ResultStore(SessionStore):
         values = record.model_dump(mode="json") | {"created_at": record.created_at}
         with self._session() as s:
             inserted = s.execute(
-                insert_or_nothing(self.engine, GenerationRow)
-                .values(**values)
-                .returning(GenerationRow.id)
+                insert_or_nothing(self.engine, GenerationRow).returning(GenerationRow.id), values
             ).scalar_one_or_none()
         if inserted is not None:
             return record
@@ -49,10 +52,8 @@ class ResultStore(SessionStore):
         UPDATE (a loaded row is expired, as in `set_node`)."""
         with self._session() as s:
             result = s.execute(
-                update(GenerationRow)
-                .where(GenerationRow.id == generation_id)
-                .values(status=status.value, error=error)
-                .execution_options(synchronize_session=False)
+                _UPDATE_GENERATION,
+                {"b_id": generation_id, "status": status.value, "error": error},
             )
             loaded = s.identity_map.get(s.identity_key(GenerationRow, generation_id))
             if loaded is not None:
@@ -133,19 +134,18 @@ class ResultStore(SessionStore):
         values = record.result.model_dump(exclude={"errors", "warnings"})
         with self._session() as s:  # one INSERT; the repeat's UPDATE only when it did nothing
             inserted = s.execute(
-                insert_or_nothing(self.engine, ValidationRow)
-                .values(
-                    id=record.id,
-                    idempotency_key=record.idempotency_key,
-                    generation_id=record.generation_id,
-                    run_id=record.run_id,
-                    node_id=record.node_id,
-                    errors=[f.wire() for f in record.result.errors],
-                    warnings=[f.wire() for f in record.result.warnings],
-                    created_at=record.created_at,
+                insert_or_nothing(self.engine, ValidationRow).returning(ValidationRow.id),
+                {
+                    "id": record.id,
+                    "idempotency_key": record.idempotency_key,
+                    "generation_id": record.generation_id,
+                    "run_id": record.run_id,
+                    "node_id": record.node_id,
+                    "errors": [f.wire() for f in record.result.errors],
+                    "warnings": [f.wire() for f in record.result.warnings],
+                    "created_at": record.created_at,
                     **values,
-                )
-                .returning(ValidationRow.id)
+                },
             ).scalar_one_or_none()
             if inserted is not None:
                 return

@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from codegen_tasks.adapters.history.listing import aware, run_info_of
@@ -26,6 +26,17 @@ from codegen_tasks.errors import NotFoundError
 
 def graph_hash(graph: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(graph, sort_keys=True).encode()).hexdigest()
+
+
+# one statement built once, the values its parameters (the columns they name are SET); a
+# cancelled run keeps the state it was closed with
+_SET_NODE = update(cast(Table, RunNodeRow.__table__)).where(
+    RunNodeRow.run_id == bindparam("b_run_id"),
+    RunNodeRow.node_id == bindparam("b_node_id"),
+    ~select(RunRow.id)
+    .where(RunRow.id == bindparam("b_run_id"), RunRow.status == RunStatus.CANCELLED.value)
+    .exists(),
+)
 
 
 class RunStore(SessionStore):
@@ -161,23 +172,10 @@ class RunStore(SessionStore):
             values["generation_id"] = generation_id
         if error is not None or status is not ServiceStatus.FAILED:
             values |= {"error": error, "error_code": error_code, "error_status": error_status}
-        cancelled = select(RunRow.id).where(
-            RunRow.id == run_id, RunRow.status == RunStatus.CANCELLED.value
-        )
         with self._session() as s:  # one UPDATE; the reads only when it changed nothing
-            result = s.execute(
-                update(RunNodeRow)
-                .where(
-                    RunNodeRow.run_id == run_id,
-                    RunNodeRow.node_id == node_id,
-                    ~cancelled.exists(),  # a cancelled run keeps the state it was closed with
-                )
-                .values(values)
-                # no search of the session for rows to update in memory (the criteria cannot
-                # be evaluated in Python: it would fetch the matched keys); a loaded row is
-                # expired instead, so a later read in this transaction sees the update
-                .execution_options(synchronize_session=False)
-            )
+            result = s.execute(_SET_NODE, {"b_run_id": run_id, "b_node_id": node_id, **values})
+            # the statement is on the table: a row loaded in this session is not updated in
+            # memory, so it is expired (a later read in this transaction sees the update)
             loaded = s.identity_map.get(s.identity_key(RunNodeRow, (run_id, node_id)))
             if loaded is not None:
                 s.expire(loaded)

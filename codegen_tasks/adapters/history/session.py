@@ -17,12 +17,14 @@ from codegen_tasks.errors import HistoryError
 
 def insert_or_nothing(engine: Engine, table: Any) -> Any:
     """An INSERT that does nothing when the row's key exists already (`ON CONFLICT DO
-    NOTHING`, PostgreSQL's and SQLite's): one statement, no check-then-insert race."""
+    NOTHING`, PostgreSQL's and SQLite's): one statement, no check-then-insert race. On the
+    table itself (the ORM's insert path adds nothing for one row); give the row as the
+    statement's parameters: building `.values(...)` from them cost more than sending them."""
     dialect = engine.dialect.name
     if dialect not in ("postgresql", "sqlite"):
         raise HistoryError(f"history needs PostgreSQL or SQLite, not {dialect}", retryable=False)
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return dialect_insert(table).on_conflict_do_nothing()
+    return dialect_insert(getattr(table, "__table__", table)).on_conflict_do_nothing()
 
 
 class SessionStore:

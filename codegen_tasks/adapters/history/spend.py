@@ -21,7 +21,7 @@ class SpendStore(SessionStore):
     def record_llm_call(self, record: LLMCallRecord) -> None:
         """One row per call id, however often it is recorded (outbox replays)."""
         with self._session() as s:
-            s.execute(insert_or_nothing(self.engine, LLMCallRow).values(**record.model_dump()))
+            s.execute(insert_or_nothing(self.engine, LLMCallRow), record.model_dump())
 
     def llm_calls(self, run_id: str) -> list[LLMCallRecord]:
         with self._session() as s:
