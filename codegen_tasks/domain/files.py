@@ -33,6 +33,10 @@ class GeneratedFile(BaseModel):
     def size(self) -> int:
         return len(self.data)
 
+    def at(self, path: str) -> GeneratedFile:
+        """This file under `path`: itself when the path is its own (its derived values kept)."""
+        return self if path == self.path else GeneratedFile(path=path, content=self.content)
+
     def model_copy(
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False
     ) -> GeneratedFile:
@@ -74,5 +78,5 @@ def check_files(
                 f"file {path!r} is {file.size} bytes; the limit is {max_file_bytes}"
             )
         seen.add(path)
-        checked.append(GeneratedFile(path=path, content=file.content))
+        checked.append(file.at(path))
     return sorted(checked, key=lambda f: f.path)

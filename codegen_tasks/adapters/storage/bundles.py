@@ -63,8 +63,9 @@ def _safe_id(value: str, what: str) -> str:
 
 
 def _checked(files: list[GeneratedFile]) -> list[GeneratedFile]:
-    """Every path checked before anything is written; duplicates refused."""
-    checked = [GeneratedFile(path=check_path(file.path), content=file.content) for file in files]
+    """Every path checked before anything is written; duplicates refused. A file whose path
+    is normal already is kept (its bytes and hash are computed once)."""
+    checked = [file.at(check_path(file.path)) for file in files]
     paths = [file.path for file in checked]
     if len(set(paths)) != len(paths):
         raise ResponseFormatError("the bundle contains the same path twice")
