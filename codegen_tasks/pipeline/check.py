@@ -153,10 +153,8 @@ def summary(result: ValidationResult) -> str:
 def _run_generation(
     deps: Deps, run_id: str, node_id: str
 ) -> tuple[ServiceStatus, GenerationRecord | None]:
-    node = deps.history.run_node(run_id, node_id)
-    if node.generation_id is None:
-        return node.status, None
-    return node.status, deps.history.generation(node.generation_id)
+    node, generation = deps.history.node_generation(run_id, node_id)
+    return node.status, generation
 
 
 def _record_validation(

@@ -107,6 +107,9 @@ class Results(Protocol):
 
     def generation(self, generation_id: str) -> GenerationRecord: ...
 
+    def node_generation(self, run_id: str, node_id: str) -> tuple[RunNode, GenerationRecord | None]:
+        """A run's node and the generation it points at (None while it has none)."""
+
     def latest_generation(
         self,
         project_id: str,

@@ -7,15 +7,18 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
 
+from codegen_tasks.adapters.history.runs import run_node_of
 from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
 from codegen_tasks.adapters.history.tables import (
     ContractRow,
     GenerationRow,
+    RunNodeRow,
     ValidationRow,
 )
 from codegen_tasks.domain.records import (
     ContractsRecord,
     GenerationRecord,
+    RunNode,
     ValidationRecord,
 )
 from codegen_tasks.domain.results import Contract, ServiceStatus, ValidationResult
@@ -67,6 +70,23 @@ class ResultStore(SessionStore):
                 select(GenerationRow).where(GenerationRow.idempotency_key == key)
             ).first()
             return _generation(row) if row else None
+
+    def node_generation(self, run_id: str, node_id: str) -> tuple[RunNode, GenerationRecord | None]:
+        """A run's node and the generation it points at (None while it has none), in one
+        query."""
+        query = (
+            select(RunNodeRow, GenerationRow)
+            .outerjoin(GenerationRow, GenerationRow.id == RunNodeRow.generation_id)
+            .where(RunNodeRow.run_id == run_id, RunNodeRow.node_id == node_id)
+        )
+        with self._session() as s:
+            found = s.execute(query).first()
+            if found is None:
+                raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
+            node, generation = found
+            if node.generation_id is not None and generation is None:
+                raise NotFoundError(f"no generation {node.generation_id!r}")
+            return run_node_of(node), _generation(generation) if generation else None
 
     def generation(self, generation_id: str) -> GenerationRecord:
         with self._session() as s:

@@ -213,12 +213,17 @@ class RunStore(SessionStore):
         return None if stored is None else [BreakingChange.model_validate(c) for c in stored]
 
     def run_info(self, run_id: str) -> RunInfo:
-        with self._session() as s:
-            row = s.get(RunRow, run_id)
-            if row is None:
+        query = (
+            select(RunRow, ProjectRow.name)
+            .outerjoin(ProjectRow, ProjectRow.id == RunRow.project_id)
+            .where(RunRow.id == run_id)
+        )
+        with self._session() as s:  # the run and its project's name: one query
+            found = s.execute(query).first()
+            if found is None:
                 raise NotFoundError(f"no run {run_id!r}")
-            project = s.get(ProjectRow, row.project_id)
-            return run_info_of(row, project.name if project else row.project_id)
+            row, name = found
+            return run_info_of(row, name or row.project_id)
 
     def run_snapshot_id(self, run_id: str) -> str:
         with self._session() as s:
@@ -239,14 +244,14 @@ class RunStore(SessionStore):
             query = query.where(RunNodeRow.node_id.in_(list(node_ids)))
         with self._session() as s:
             rows = s.scalars(query.order_by(RunNodeRow.service_name))
-            return [_run_node(r) for r in rows]
+            return [run_node_of(r) for r in rows]
 
     def run_node(self, run_id: str, node_id: str) -> RunNode:
         with self._session() as s:
             row = s.get(RunNodeRow, (run_id, node_id))
             if row is None:
                 raise NotFoundError(f"node {node_id!r} is not part of run {run_id!r}")
-            return _run_node(row)
+            return run_node_of(row)
 
     def runs_of_batch(self, batch_id: str) -> list[RunInfo]:
         with self._session() as s:
@@ -254,7 +259,7 @@ class RunStore(SessionStore):
         return [self.run_info(i) for i in ids]
 
 
-def _run_node(row: RunNodeRow) -> RunNode:
+def run_node_of(row: RunNodeRow) -> RunNode:
     # the row's columns have the fields' types already: no validation (a run's every node is
     # read by several steps of each of its nodes)
     return RunNode.model_construct(
