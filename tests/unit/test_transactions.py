@@ -15,11 +15,13 @@ from tests.unit.conftest import MakeDeps
 
 
 class Commits:
-    def __init__(self, engine: object) -> None:
-        self.count = 0
-        event.listen(engine, "commit", self.seen)
+    """Commits (or, with `event="before_cursor_execute"`, statements) as they happen."""
 
-    def seen(self, _connection: object) -> None:
+    def __init__(self, engine: object, event_name: str = "commit") -> None:
+        self.count = 0
+        event.listen(engine, event_name, self.seen)
+
+    def seen(self, *_args: object) -> None:
         self.count += 1
 
     def take(self) -> int:
@@ -43,6 +45,22 @@ def test_a_node_costs_five_transactions(make_deps: MakeDeps) -> None:
     commits.take()
     close_run(deps, "r1")
     assert commits.take() == 1  # closing the run: one transaction whatever its size
+
+
+def test_a_node_costs_seventeen_statements(make_deps: MakeDeps) -> None:
+    deps = make_deps()
+    payload = GenerateProjectPayload(project_id=SHOP_PROJECT_ID, graph=shop(), run_id="r3")
+    plan = start_run(deps, payload, "r3")
+    statements = Commits(deps.history.engine, "before_cursor_execute")
+    per_step = []
+    for step in NODE_STEPS:
+        step.run(deps, plan.jobs[0])
+        per_step.append(statements.take())
+    # it was 8, 8 and 6: the run and its project were read apart, a node and its generation
+    # apart, and a validation, a generation's status and a contract set were each read
+    # before they were written
+    assert per_step == [7, 6, 4]
+    assert deps.history.run_node("r3", plan.jobs[0].node_id).status is ServiceStatus.SUCCEEDED
 
 
 def test_a_failed_transaction_writes_nothing(make_deps: MakeDeps) -> None:
