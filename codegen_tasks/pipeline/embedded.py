@@ -44,7 +44,7 @@ from codegen_tasks.pipeline.project import (
 )
 from codegen_tasks.pipeline.retries import with_retries
 from codegen_tasks.pipeline.steps import GENERATE, NODE_STEPS, NodeStep
-from codegen_tasks.pipeline.typed import typed_check_ahead
+from codegen_tasks.pipeline.typed import TypedJob, typed_check_ahead, typed_job
 
 T = TypeVar("T")
 log = logging.getLogger("codegen_tasks.pipeline")
@@ -75,6 +75,7 @@ class EmbeddedRun:
         self._arrivals = Arrivals()
         self._generating = 0  # nodes of the run not yet past their generation
         self._count_lock = threading.Lock()
+        self._typed_given = threading.Event()  # the last batch compiled the typed check
         self._deps = self._batching(deps) if deps.typescript is not None else deps
         self._cancelled = threading.Event()
         self._planned = threading.Event()  # the run exists (or planning failed)
@@ -86,7 +87,11 @@ class EmbeddedRun:
         assert deps.typescript is not None
         arrivals = self._arrivals
         batching = BatchingChecker(
-            deps.typescript, gather_s=GATHER_S, arrivals=arrivals, max_gather_s=MAX_GATHER_S
+            deps.typescript,
+            gather_s=GATHER_S,
+            arrivals=arrivals,
+            max_gather_s=MAX_GATHER_S,
+            companion=self._typed_companion,
         )
         return replace(
             deps, typescript=batching, llm_factory=lambda: AnsweredLLM(deps.llm(), arrivals)
@@ -214,13 +219,25 @@ class EmbeddedRun:
         with self._count_lock:
             self._generating -= 1
 
+    def _typed_companion(self) -> TypedJob | None:
+        """The typed contract check for a batch that holds the run's last checks (every
+        node generated, none on its way but the batch's): compiled with it, in one run."""
+        with self._count_lock:
+            generating = self._generating
+        if generating or self._arrivals.expected() or self.cancelled:
+            return None
+        job = typed_job(self._deps, self.run_id)
+        self._typed_given.set()
+        return job
+
     def _typed_ahead(self, nodes_done: threading.Event) -> None:
         """Once every node is generated and has passed its compiler check, compile the run's
-        typed contract check while the runtime checks go on (its close gets the answer)."""
+        typed contract check while the runtime checks go on (its close gets the answer),
+        unless the last batch compiled it (`_typed_companion`)."""
         batching = self._deps.typescript
         assert isinstance(batching, BatchingChecker)
         while not nodes_done.wait(AHEAD_POLL_S):
-            if self.cancelled:
+            if self.cancelled or self._typed_given.is_set():
                 return
             with self._count_lock:
                 generating = self._generating

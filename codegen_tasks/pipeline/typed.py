@@ -16,12 +16,14 @@ from codegen_tasks.checks.contracts.compat import (
     apply_typed,
     plan_checks,
 )
-from codegen_tasks.checks.static.extra import ExtraReport
+from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources
+from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.records import GenerationRecord, ValidationRecord
 from codegen_tasks.domain.results import ServiceStatus, ValidationResult
 from codegen_tasks.pipeline.check import summary
 from codegen_tasks.pipeline.context import Deps
 
+TypedJob = tuple[dict[str, list[GeneratedFile]], ExtraSources]  # bundles, the check's sources
 SETTLED = (ServiceStatus.SUCCEEDED, ServiceStatus.SKIPPED)
 # Nodes past their generation that may still succeed, when the check is compiled ahead
 UNDER_WAY = (*SETTLED, ServiceStatus.VALIDATING, ServiceStatus.DISCOVERING)
@@ -34,11 +36,12 @@ class _Inputs:
     fresh: set[str]  # nodes generated in this run (the callers checked)
     plan: TypedContracts
 
+    def job(self) -> TypedJob:
+        return {b.key: b.files for b in self.bundles}, self.plan.sources
+
     def compile(self, deps: Deps) -> ExtraReport:
         assert deps.typescript is not None
-        return deps.typescript.check_extra(
-            {b.key: b.files for b in self.bundles}, self.plan.sources
-        )
+        return deps.typescript.check_extra(*self.job())
 
 
 def _inputs(
@@ -67,13 +70,19 @@ def _inputs(
     return _Inputs(generations, bundles, fresh, plan)
 
 
-def typed_check_ahead(deps: Deps, run_id: str) -> None:
-    """Compile the run's check before it closes, over the nodes generated and not failed so
-    far, while their runtime checks go on: a checker that keeps its answers (an embedded
-    run's) gives the close this one when those nodes all succeed."""
+def typed_job(deps: Deps, run_id: str) -> TypedJob | None:
+    """The run's check over the nodes generated and not failed so far (those may all still
+    succeed): what to compile ahead of the close, which gets the answer from a checker that
+    keeps it (an embedded run's) when those nodes all succeed."""
     inputs = _inputs(deps, run_id, UNDER_WAY)
-    if inputs is not None:
-        inputs.compile(deps)
+    return None if inputs is None else inputs.job()
+
+
+def typed_check_ahead(deps: Deps, run_id: str) -> None:
+    """Compile `typed_job` now, while the runtime checks go on."""
+    job = typed_job(deps, run_id)
+    if job is not None and deps.typescript is not None:
+        deps.typescript.check_extra(*job)
 
 
 def typed_check_in_run(deps: Deps, run_id: str) -> None:

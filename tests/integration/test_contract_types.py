@@ -5,7 +5,7 @@ AsyncAPI 3.0 JSON Schema (from the pinned `@asyncapi/specs`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from codegen_tasks.checks.contracts.compat import ServiceBundle, TypedContracts,
 from codegen_tasks.checks.contracts.schemas import ASYNCAPI_SCHEMA, contract_tools
 from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources
 from codegen_tasks.checks.static.toolchain import Toolchain
-from codegen_tasks.checks.static.typescript import TypeScriptChecker
+from codegen_tasks.checks.static.typescript import TypeScriptChecker, TypeScriptReport
 from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import RunResult, RunStatus, ServiceStatus
 from codegen_tasks.generation.scaffold import render_service
@@ -263,7 +263,7 @@ def test_a_renamed_pattern_in_a_regeneration_is_reported_and_can_fail_the_run(
 
 
 class CountingChecker(TypeScriptChecker):
-    """The real compiler, counting the typed contract compiles."""
+    """The real compiler, counting the typed contract compiles (alone, or with a batch)."""
 
     extra_compiles = 0
 
@@ -272,6 +272,15 @@ class CountingChecker(TypeScriptChecker):
     ) -> ExtraReport:
         self.extra_compiles += 1
         return super().check_extra(bundles, extra)
+
+    def check_batch(
+        self,
+        bundles: dict[str, list[GeneratedFile]],
+        extra: ExtraSources | None = None,
+        against: Mapping[str, list[GeneratedFile]] | None = None,
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
+        self.extra_compiles += extra is not None
+        return super().check_batch(bundles, extra, against)
 
 
 def _embedded(deps: Deps, payload: GenerateProjectPayload) -> RunResult:

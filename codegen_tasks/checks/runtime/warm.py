@@ -105,7 +105,10 @@ class WarmPool:
 
     def _settle(self) -> None:
         """Wait for the starts asked for so far (the starter runs them in order)."""
-        self._starter.submit(_nothing).result()
+        try:
+            self._starter.submit(_nothing).result()
+        except RuntimeError:  # the interpreter is exiting: its shutdown waited for them
+            return
 
     def add(self, booting: Booting) -> bool:
         """Keep a started sandbox; False (and it is closed) when the pool is full."""

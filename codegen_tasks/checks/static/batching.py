@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 
 from codegen_tasks.checks.static.extra import folders_of
@@ -25,9 +26,12 @@ from codegen_tasks.checks.static.typescript import (
 from codegen_tasks.domain.files import GeneratedFile
 
 POLL_S = 0.005  # how often a gathering leader looks for checks on their way
+# The typed contract check to compile with a batch, when it is known as the batch starts:
+# the bundles it imports and its sources (an embedded run gives it for its last wave)
+Companion = Callable[[], tuple[Mapping[str, list[GeneratedFile]], ExtraSources] | None]
 
 
-def _extra_key(bundles: dict[str, list[GeneratedFile]], extra: ExtraSources) -> str:
+def _extra_key(bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources) -> str:
     digest = hashlib.sha256()
     for key, files in bundles.items():
         digest.update(f"\0bundle {key}\0".encode())
@@ -78,8 +82,10 @@ class BatchingChecker:
         gather_s: float = 0.0,
         arrivals: Arrivals | None = None,
         max_gather_s: float = 0.0,
+        companion: Companion | None = None,
     ) -> None:
         self._inner = inner
+        self._companion = companion
         self._gather_s = gather_s
         self._arrivals = arrivals
         self._max_gather_s = max_gather_s
@@ -92,9 +98,12 @@ class BatchingChecker:
         return self._inner.check_many(bundles)
 
     def check_batch(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
+        self,
+        bundles: dict[str, list[GeneratedFile]],
+        extra: ExtraSources | None = None,
+        against: Mapping[str, list[GeneratedFile]] | None = None,
     ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
-        return self._inner.check_batch(bundles, extra)
+        return self._inner.check_batch(bundles, extra, against)
 
     def check_extra(
         self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
@@ -148,6 +157,31 @@ class BatchingChecker:
         assert request.report is not None
         return request.report
 
+    def _compiled(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
+        """The batch's reports; with the typed contract check `companion` gives now, that
+        check compiled in the same run, its answer kept for `check_extra`."""
+        job = self._companion() if self._companion is not None else None
+        if job is None:
+            return self._inner.check_many(bundles)
+        against, sources = job
+        key = _extra_key(against, sources)
+        with self._lock:
+            if key in self._extra:
+                job = None
+            else:
+                kept = self._extra[key] = Future()
+        if job is None:
+            return self._inner.check_many(bundles)
+        try:
+            reports, found = self._inner.check_batch(bundles, sources, against)
+        except BaseException as exc:
+            with self._lock:
+                del self._extra[key]
+            kept.set_exception(exc)
+            raise
+        kept.set_result(found)
+        return reports
+
     def _gather(self) -> None:
         """The leader's wait: `gather_s`, then while checks are known to be on their way."""
         started = time.monotonic()
@@ -164,7 +198,7 @@ class BatchingChecker:
         with self._lock:
             batch, self._pending = self._pending, []
         try:
-            reports = self._inner.check_many({str(i): r.files for i, r in enumerate(batch)})
+            reports = self._compiled({str(i): r.files for i, r in enumerate(batch)})
             for i, request in enumerate(batch):
                 request.report = reports[str(i)]
         except BaseException as exc:  # every waiter gets the error, none hangs

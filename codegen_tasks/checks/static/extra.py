@@ -66,6 +66,39 @@ def write_files(folder: Path, files: list[GeneratedFile]) -> None:
             (folder / path).write_text(file.content, encoding="utf-8")
 
 
+def write_project(
+    work: Path,
+    node_modules: Path,
+    bundles: Mapping[str, list[GeneratedFile]],
+    extra: ExtraSources,
+) -> list[str]:
+    """The bundles, the extra sources and their config in `work`: the extra paths (none
+    when there is nothing to check)."""
+    folders = folders_of(bundles)
+    for key, files in bundles.items():
+        write_files(work / folders[key], files)
+    paths = []
+    for name, content in extra(folders).items():
+        path = f"{EXTRA_DIR}/{check_path(name)}"
+        (work / path).parent.mkdir(parents=True, exist_ok=True)
+        (work / path).write_text(content, encoding="utf-8")
+        paths.append(path)
+    if paths:
+        link_typings(work, node_modules)
+        config = {"compilerOptions": EXTRA_OPTIONS, "files": paths}
+        (work / CONFIG_NAME).write_text(json.dumps(config), encoding="utf-8")
+    return paths
+
+
+def extra_report(diagnostics: list[tuple[str | None, int, str]], paths: list[str]) -> ExtraReport:
+    """The extra sources' diagnostics of their project's compile."""
+    if not all(is_semantic(text) for _, _, text in diagnostics):
+        return ExtraReport(skipped="a syntax error kept tsc from type-checking")
+    return ExtraReport(
+        diagnostics=[(p, n, t) for p, n, t in diagnostics if p is not None and p in paths]
+    )
+
+
 def compile_extra(
     command: list[str],
     node_modules: Path,
@@ -77,27 +110,10 @@ def compile_extra(
 ) -> ExtraReport:
     """One tsc run rooted at the extra sources; their diagnostics."""
     with scratch_dir("extra", work_root) as work:
-        folders = folders_of(bundles)
-        for key, files in bundles.items():
-            write_files(work / folders[key], files)
-        sources = extra(folders)
-        if not sources:
+        paths = write_project(work, node_modules, bundles, extra)
+        if not paths:
             return ExtraReport()
-        paths = []
-        for name, content in sources.items():
-            path = f"{EXTRA_DIR}/{check_path(name)}"
-            (work / path).parent.mkdir(parents=True, exist_ok=True)
-            (work / path).write_text(content, encoding="utf-8")
-            paths.append(path)
-        link_typings(work, node_modules)
-        config = {"compilerOptions": EXTRA_OPTIONS, "files": paths}
-        (work / CONFIG_NAME).write_text(json.dumps(config), encoding="utf-8")
         ran = run_tsc(command, work, timeout_s)
         if isinstance(ran, Finding):
             return ExtraReport(skipped=ran.message)
-        diagnostics = parse_diagnostics(ran)
-        if not all(is_semantic(text) for _, _, text in diagnostics):
-            return ExtraReport(skipped="a syntax error kept tsc from type-checking")
-        return ExtraReport(
-            diagnostics=[(p, n, t) for p, n, t in diagnostics if p is not None and p in paths]
-        )
+        return extra_report(parse_diagnostics(ran), paths)

@@ -4,17 +4,21 @@ each bundle's diagnostics are what a run of its group alone gives, but the compi
 the platform's typings once for all of them (a loose bundle's own options and our strict
 policy, or a batch's option groups, no longer cost a compiler start and parse each).
 
+A typed contract check (`extra`) can be one more project of the run, in a folder of its
+own, so that a batch and the check of its contracts share the typings too.
+
 Diagnostics a shared run cannot place in one bundle (a config's, a typing's, none located)
 make the caller compile each group alone, as `None` says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 from codegen_tasks.checks.scratch import scratch_dir
+from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources, extra_report, write_project
 from codegen_tasks.checks.static.tsc import (
     CONFIG_NAME,
     FOLDER_RE,
@@ -31,12 +35,16 @@ from codegen_tasks.checks.static.tsc import (
     write_bundle,
     write_config,
 )
+from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Finding
 
 K = TypeVar("K", bound=Hashable)
 Groups = list[dict[K, Unit]]
 # the verdicts, and per group the clean bundles a syntax error elsewhere in it may hide
 Outcome = tuple[dict[K, Compiled], list[set[K]]]
+# a typed contract check: the bundles it imports, and its sources
+ExtraJob = tuple[Mapping[str, list[GeneratedFile]], ExtraSources]
+EXTRA_PROJECT = "typed"  # the extra project's folder in a shared run
 
 
 def _placed(diagnostics: list[Diagnostic], folders: set[str]) -> bool:
@@ -54,9 +62,11 @@ def compile_groups(
     *,
     timeout_s: float,
     work_root: Path | None = None,
-) -> Outcome[K] | None:
-    """One tsc run over the groups; None when several groups left diagnostics it cannot
-    place (compile each group alone then)."""
+    extra: ExtraJob | None = None,
+) -> tuple[Outcome[K], ExtraReport | None] | None:
+    """One tsc run over the groups (and `extra`'s project): their outcome, and the extra
+    report; None when several projects left diagnostics it cannot place (compile each
+    alone then)."""
     with scratch_dir("tsc", work_root) as tmp:
         work = tmp / "work"
         units = {key: unit for group in groups for key, unit in group.items()}
@@ -69,15 +79,20 @@ def compile_groups(
         for name, project in zip(configs, projects, strict=True):
             if project:
                 write_config(work, project, name)
+        paths = write_project(work / EXTRA_PROJECT, node_modules, *extra) if extra else []
+        if paths:
+            built.append(f"{EXTRA_PROJECT}/{CONFIG_NAME}")
         nothing: list[set[K]] = [set() for _ in groups]
         if not built:
-            return {k: Compiled(pre[k]) for k in units}, nothing
+            return ({k: Compiled(pre[k]) for k in units}, nothing), None
         ran = run_tsc(command, work, timeout_s, built)
         if isinstance(ran, Finding):
-            return {k: Compiled([*pre[k], ran]) for k in units}, nothing
-        diagnostics = parse_diagnostics(ran)
+            skipped = ExtraReport(skipped=ran.message) if paths else None
+            return ({k: Compiled([*pre[k], ran]) for k in units}, nothing), skipped
+        diagnostics, typed = _split(parse_diagnostics(ran))
         if len(built) > 1 and not _placed(diagnostics, set(folders.values())):
             return None
+        found = extra_report(typed, paths) if paths else None
         out = tmp / "out"
         verdicts = {
             key: Compiled(
@@ -88,7 +103,20 @@ def compile_groups(
             )
             for key, unit in units.items()
         }
-        return verdicts, [_unsure(group, folders, verdicts, diagnostics) for group in groups]
+        return (
+            verdicts,
+            [_unsure(group, folders, verdicts, diagnostics) for group in groups],
+        ), found
+
+
+def _split(diagnostics: list[Diagnostic]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The groups' diagnostics, and the extra project's (paths relative to its folder)."""
+    prefix = f"{EXTRA_PROJECT}/"
+    groups = [d for d in diagnostics if d[0] is None or not d[0].startswith(prefix)]
+    typed: list[Diagnostic] = [
+        (p.removeprefix(prefix), n, t) for p, n, t in diagnostics if p and p.startswith(prefix)
+    ]
+    return groups, typed
 
 
 def _unsure(

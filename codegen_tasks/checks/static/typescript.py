@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from codegen_tasks.checks.contracts.imports import declares_globals, imports
 from codegen_tasks.checks.contracts.syntax import parse_source
 from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources, compile_extra
-from codegen_tasks.checks.static.projects import Groups, K, Outcome, compile_groups
+from codegen_tasks.checks.static.projects import ExtraJob, Groups, K, Outcome, compile_groups
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.tsc import (
     Compiled,
@@ -129,7 +130,10 @@ class BundleChecker(Protocol):
     ) -> dict[str, TypeScriptReport]: ...
 
     def check_batch(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
+        self,
+        bundles: dict[str, list[GeneratedFile]],
+        extra: ExtraSources | None = None,
+        against: Mapping[str, list[GeneratedFile]] | None = None,
     ) -> tuple[dict[str, TypeScriptReport], ExtraReport]: ...
 
     def check_extra(
@@ -164,10 +168,28 @@ class TypeScriptChecker:
 
     def check_many(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
         """Validate several bundles with as few compiler runs as isolation allows."""
+        return self._checked(bundles, None)[0]
+
+    def check_batch(
+        self,
+        bundles: dict[str, list[GeneratedFile]],
+        extra: ExtraSources | None = None,
+        against: Mapping[str, list[GeneratedFile]] | None = None,
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
+        """`check_many`, and the `extra` sources compiled against `against` (the bundles by
+        default; see `extra`), in the same compiler run."""
+        if extra is None or not bundles:
+            return self.check_many(bundles), ExtraReport()
+        return self._checked(bundles, (against if against is not None else bundles, extra))
+
+    def _checked(
+        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraJob | None
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
         try:
             command = self.toolchain.tsc_command()
         except ToolchainError as exc:
-            return {key: TypeScriptReport(skipped=exc.message) for key in bundles}
+            skipped = TypeScriptReport(skipped=exc.message)
+            return {key: skipped for key in bundles}, ExtraReport(skipped=exc.message)
         platform = set(self.toolchain.platform.versions)
         configs = {
             k: sanitise({f.path: f.content for f in v}, platform) for k, v in bundles.items()
@@ -182,23 +204,15 @@ class TypeScriptChecker:
             for k in bundles
             if not configs[k].is_strict
         }
-        compiled = self._verdicts(command, units)
+        compiled, found = self._verdicts(command, units, extra)
         own = {k: compiled[(OWN, k)] for k in bundles}
         policy = {
             k: compiled[(POLICY, k)]
             for k in bundles
             if (POLICY, k) in compiled and not own[k].errors
         }
-        return {k: self._report(configs[k], own[k], policy.get(k)) for k in bundles}
-
-    def check_batch(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources | None = None
-    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
-        """`check_many`, and the `extra` sources compiled beside the bundles (see `extra`)."""
-        reports = self.check_many(bundles)
-        if extra is None or not bundles:
-            return reports, ExtraReport()
-        return reports, self.check_extra(bundles, extra)
+        reports = {k: self._report(configs[k], own[k], policy.get(k)) for k in bundles}
+        return reports, found or ExtraReport()
 
     def check_extra(
         self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
@@ -220,12 +234,14 @@ class TypeScriptChecker:
             work_root=self.work_root,
         )
 
-    def _verdicts(self, command: list[str], units: dict[K, Unit]) -> dict[K, Compiled]:
+    def _verdicts(
+        self, command: list[str], units: dict[K, Unit], extra: ExtraJob | None = None
+    ) -> tuple[dict[K, Compiled], ExtraReport | None]:
         grouped: dict[str, dict[K, Unit]] = {}
         for key, unit in units.items():
             grouped.setdefault(_group_key(str(key), unit), {})[key] = unit
         groups = list(grouped.values())
-        verdicts, unsure = self._compile(command, groups)
+        (verdicts, unsure), found = self._compile(command, groups, extra)
         # tsc skips type checking of a whole program when any file has a syntax error, so
         # bundles such a program left clean are checked again without the others.
         again = [
@@ -234,28 +250,31 @@ class TypeScriptChecker:
             if clean and len(group) > 1
         ]
         if again:
-            verdicts.update(self._compile(command, again)[0])
-        return verdicts
+            verdicts.update(self._compile(command, again)[0][0])
+        return verdicts, found
 
-    def _compile(self, command: list[str], groups: Groups[K]) -> Outcome[K]:
-        """The groups in one compiler run, or one run each when it left diagnostics a
-        shared run cannot place."""
-        node_modules, limits = self.toolchain.node_modules, self.timeout_s
+    def _compile(
+        self, command: list[str], groups: Groups[K], extra: ExtraJob | None = None
+    ) -> tuple[Outcome[K], ExtraReport | None]:
+        """The groups (and `extra`) in one compiler run, or one run each when it left
+        diagnostics a shared run cannot place."""
+        node_modules, limit, root = self.toolchain.node_modules, self.timeout_s, self.work_root
         shared = compile_groups(
-            command, node_modules, groups, timeout_s=limits, work_root=self.work_root
+            command, node_modules, groups, timeout_s=limit, work_root=root, extra=extra
         )
         if shared is not None:
             return shared
         verdicts: dict[K, Compiled] = {}
         unsure: list[set[K]] = []
         for group in groups:
-            alone = compile_groups(
-                command, node_modules, [group], timeout_s=limits, work_root=self.work_root
-            )
-            assert alone is not None  # a single group places every diagnostic
-            verdicts.update(alone[0])
-            unsure += alone[1]
-        return verdicts, unsure
+            alone = compile_groups(command, node_modules, [group], timeout_s=limit, work_root=root)
+            assert alone is not None  # a single project places every diagnostic
+            verdicts.update(alone[0][0])
+            unsure += alone[0][1]
+        found = None
+        if extra is not None:
+            found = compile_extra(command, node_modules, *extra, timeout_s=limit, work_root=root)
+        return (verdicts, unsure), found
 
     def _report(
         self, config: SanitisedConfig, own: Compiled, policy: Compiled | None
