@@ -187,7 +187,7 @@ def bench_env(
             "CODEGEN_CACHE_DIR": str(tmp / "cache"),
             "CODEGEN_VALIDATE_TYPESCRIPT": "false",
             "CODEGEN_LLM_CONCURRENCY": str(max(1, concurrency // llm_processes)),
-            "CODEGEN_LLM_WORKER_THREADS": str(max(1, concurrency * 3 // 2 // llm_processes)),
+            "CODEGEN_LLM_WORKER_THREADS": str(max(1, concurrency * 2 // llm_processes)),
         }
         env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_PREFIXES)}
         env |= extra_env or {}

@@ -3,7 +3,7 @@
 Each node walks `NODE_STEPS`, the steps the workers' Celery chain runs, in one of a pool of
 threads, under the tasks' retry policy. Model calls keep the workers' limits: the process's
 CODEGEN_LLM_CONCURRENCY slots and per-model rates are taken inside `ask`, and the pool is as
-large as an LLM worker's (1.5 threads per slot), so a finished node's bookkeeping overlaps
+large as an LLM worker's (2 threads per slot), so a finished node's bookkeeping overlaps
 the next call. The compiler checks of nodes that reach validation together share one
 compiler run (`BatchingChecker`), the first waiting for the nodes whose model answers are
 in (`Arrivals`: the run's model client marks them); each node's runtime sandbox is started
@@ -61,8 +61,9 @@ class _Cancelled(Exception):
 
 
 def pool_size(concurrency: int, jobs: int) -> int:
-    """Threads for `jobs` nodes: 1.5 per model-call slot, as an LLM worker runs."""
-    return max(1, min(jobs, concurrency + (concurrency + 1) // 2))
+    """Threads for `jobs` nodes: 2 per model-call slot, as an LLM worker runs (the spare
+    ones prepare the next calls, and a finished node's bookkeeping, while the slots are busy)."""
+    return max(1, min(jobs, 2 * concurrency))
 
 
 class EmbeddedRun:

@@ -1,4 +1,4 @@
-"""Budgets through real workers at the Procfile's concurrency (LLM worker 24 threads, 16
+"""Budgets through real workers at the Procfile's concurrency (LLM worker 32 threads, 16
 calls in flight) against a fake OpenRouter answering in 2 s: a budget meant to allow N calls
 lets exactly N reach the server, for a run, for a user over two concurrent streaming runs,
 and a worker killed while holding a reservation holds it only until it expires."""

@@ -133,7 +133,7 @@ def test_a_cancel_closes_the_run_and_no_node_is_left_running(tmp_path: Path) -> 
 
 
 def test_the_pool_is_an_llm_worker_s_size() -> None:
-    assert pool_size(16, 48) == 24
+    assert pool_size(16, 48) == 32
     assert pool_size(16, 6) == 6
     assert pool_size(1, 0) == 1
 
