@@ -27,10 +27,14 @@ def _pairs(deps: Deps, run_id: str) -> list[tuple[GenerationRecord, GenerationRe
         if n.status is ServiceStatus.SUCCEEDED and n.generation_id is not None
     ]
     stored = deps.history.generations([n.generation_id for n in nodes if n.generation_id])
-    for node in nodes:
-        assert node.generation_id is not None
-        new = stored.get(node.generation_id) or deps.history.generation(node.generation_id)
-        old = deps.history.latest_generation(project_id, node.node_id, succeeded=True, before=new)
+    fresh = [
+        stored.get(n.generation_id) or deps.history.generation(n.generation_id)
+        for n in nodes
+        if n.generation_id is not None
+    ]
+    before = deps.history.successes_before(project_id, fresh)
+    for new in fresh:
+        old = before.get(new.node_id)
         if old is not None and old.bundle_uri and new.bundle_uri and old.id != new.id:
             pairs.append((old, new))
     return pairs

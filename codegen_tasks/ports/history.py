@@ -125,6 +125,13 @@ class Results(Protocol):
         """`latest_generation(..., succeeded=True)` of many nodes at once, by node id."""
         ...
 
+    def successes_before(
+        self, project_id: str, later: Collection[GenerationRecord]
+    ) -> dict[str, GenerationRecord]:
+        """`latest_generation(..., succeeded=True, before=g)` of each of `later` at once, by
+        node id (nodes without one left out)."""
+        ...
+
     def generations(self, generation_ids: Collection[str]) -> dict[str, GenerationRecord]:
         """Several generations at once, by id (unknown ids left out)."""
         ...

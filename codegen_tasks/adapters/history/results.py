@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from codegen_tasks.adapters.history.runs import run_node_of
 from codegen_tasks.adapters.history.session import SessionStore, insert_or_nothing
@@ -133,6 +143,35 @@ class ResultStore(SessionStore):
                 GenerationRow.project_id == project_id,
                 GenerationRow.node_id.in_(list(node_ids)),
                 GenerationRow.status == ServiceStatus.SUCCEEDED.value,
+            )
+            .subquery()
+        )
+        query = select(GenerationRow).join(ranked, GenerationRow.id == ranked.c.id)
+        with self._session() as s:
+            rows = s.scalars(query.where(ranked.c.rank == 1))
+            return {row.node_id: _generation(row) for row in rows}
+
+    def successes_before(
+        self, project_id: str, later: Collection[GenerationRecord]
+    ) -> dict[str, GenerationRecord]:
+        """Each one's node's latest successful generation older than it, by node id:
+        `latest_generation(..., succeeded=True, before=g)` of many in one query."""
+        if not later:
+            return {}
+        bound = case({g.node_id: g.created_at for g in later}, value=GenerationRow.node_id)
+        ranked = (
+            select(
+                GenerationRow.id,
+                func.row_number()
+                .over(partition_by=GenerationRow.node_id, order_by=GenerationRow.created_at.desc())
+                .label("rank"),
+            )
+            .where(
+                GenerationRow.project_id == project_id,
+                GenerationRow.node_id.in_([g.node_id for g in later]),
+                GenerationRow.status == ServiceStatus.SUCCEEDED.value,
+                GenerationRow.created_at <= bound,
+                GenerationRow.id.not_in([g.id for g in later]),
             )
             .subquery()
         )
