@@ -6,6 +6,7 @@ from collections.abc import Collection
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     CursorResult,
     Table,
     bindparam,
@@ -132,24 +133,7 @@ class ResultStore(SessionStore):
     ) -> dict[str, GenerationRecord]:
         """Each node's latest successful generation, by node id (nodes without one left
         out): `latest_generation(..., succeeded=True)` of many nodes in one query."""
-        ranked = (
-            select(
-                GenerationRow.id,
-                func.row_number()
-                .over(partition_by=GenerationRow.node_id, order_by=GenerationRow.created_at.desc())
-                .label("rank"),
-            )
-            .where(
-                GenerationRow.project_id == project_id,
-                GenerationRow.node_id.in_(list(node_ids)),
-                GenerationRow.status == ServiceStatus.SUCCEEDED.value,
-            )
-            .subquery()
-        )
-        query = select(GenerationRow).join(ranked, GenerationRow.id == ranked.c.id)
-        with self._session() as s:
-            rows = s.scalars(query.where(ranked.c.rank == 1))
-            return {row.node_id: _generation(row) for row in rows}
+        return self._latest_successes(project_id, list(node_ids))
 
     def successes_before(
         self, project_id: str, later: Collection[GenerationRecord]
@@ -159,6 +143,17 @@ class ResultStore(SessionStore):
         if not later:
             return {}
         bound = case({g.node_id: g.created_at for g in later}, value=GenerationRow.node_id)
+        return self._latest_successes(
+            project_id,
+            [g.node_id for g in later],
+            GenerationRow.created_at <= bound,
+            GenerationRow.id.not_in([g.id for g in later]),
+        )
+
+    def _latest_successes(
+        self, project_id: str, node_ids: list[str], *conditions: ColumnElement[bool]
+    ) -> dict[str, GenerationRecord]:
+        """Each node's latest successful generation that meets `conditions`, by node id."""
         ranked = (
             select(
                 GenerationRow.id,
@@ -168,10 +163,9 @@ class ResultStore(SessionStore):
             )
             .where(
                 GenerationRow.project_id == project_id,
-                GenerationRow.node_id.in_([g.node_id for g in later]),
+                GenerationRow.node_id.in_(node_ids),
                 GenerationRow.status == ServiceStatus.SUCCEEDED.value,
-                GenerationRow.created_at <= bound,
-                GenerationRow.id.not_in([g.id for g in later]),
+                *conditions,
             )
             .subquery()
         )
