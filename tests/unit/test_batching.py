@@ -175,6 +175,19 @@ class ExtraCompiler(SlowCompiler):
     def __init__(self, fail: bool = False) -> None:
         super().__init__(fail)
         self.extra_runs = 0
+        self.batch_runs = 0
+
+    def check_batch(
+        self,
+        bundles: dict[str, list[GeneratedFile]],
+        extra: ExtraSources | None = None,
+        against: Mapping[str, list[GeneratedFile]] | None = None,
+    ) -> tuple[dict[str, TypeScriptReport], ExtraReport]:
+        self.batch_runs += 1
+        assert extra is not None and against is not None
+        sources = extra({key: key for key in against})
+        found = ExtraReport(diagnostics=[(name, 1, text) for name, text in sources.items()])
+        return self.check_many(bundles), found
 
     def check_extra(
         self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
@@ -209,3 +222,28 @@ def test_a_failed_typed_check_is_not_kept() -> None:
         with pytest.raises(ToolchainError):
             checker.check_extra({"a": bundle("a")}, _sources)
     assert compiler.extra_runs == 2
+
+
+def test_a_failing_companion_costs_the_batch_nothing() -> None:
+    """The embedded run's typed check for the batch could not be read: the batch compiles
+    without it, and every check gets its report."""
+    compiler = ExtraCompiler()
+    compiler.queued.set()
+
+    def companion() -> None:
+        raise RuntimeError("history unreachable")
+
+    checker = BatchingChecker(compiler, companion=companion)
+    assert checker.check(bundle("a")) == report_for(bundle("a"))
+    assert compiler.extra_runs == 0 and len(compiler.runs) == 1
+
+
+def test_the_companion_check_compiles_with_the_batch_and_is_kept() -> None:
+    compiler = ExtraCompiler()
+    compiler.queued.set()
+    typed = {"a": bundle("a")}
+    checker = BatchingChecker(compiler, companion=lambda: (typed, _sources))
+    assert checker.check(bundle("a")) == report_for(bundle("a"))
+    assert compiler.batch_runs == 1 and compiler.extra_runs == 0
+    kept = checker.check_extra(dict(typed), _sources)  # the close: no second compile
+    assert kept.diagnostics == [("checks.ts", 1, "a")] and compiler.extra_runs == 0

@@ -11,6 +11,7 @@ alone costs what `check` costs plus that moment; N nodes arriving together, one 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from codegen_tasks.checks.static.typescript import (
 )
 from codegen_tasks.domain.files import GeneratedFile
 
+log = logging.getLogger("codegen_tasks.checks")
 POLL_S = 0.005  # how often a gathering leader looks for checks on their way
 # The typed contract check to compile with a batch, when it is known as the batch starts:
 # the bundles it imports and its sources (an embedded run gives it for its last wave)
@@ -160,7 +162,7 @@ class BatchingChecker:
     def _compiled(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
         """The batch's reports; with the typed contract check `companion` gives now, that
         check compiled in the same run, its answer kept for `check_extra`."""
-        job = self._companion() if self._companion is not None else None
+        job = self._companion_job()
         if job is None:
             return self._inner.check_many(bundles)
         against, sources = job
@@ -181,6 +183,17 @@ class BatchingChecker:
             raise
         kept.set_result(found)
         return reports
+
+    def _companion_job(self) -> tuple[Mapping[str, list[GeneratedFile]], ExtraSources] | None:
+        """The companion's check, if any: its failure costs the batch nothing (the run's
+        close compiles the check itself)."""
+        if self._companion is None:
+            return None
+        try:
+            return self._companion()
+        except Exception:
+            log.exception("the typed contract check to compile with a batch")
+            return None
 
     def _gather(self) -> None:
         """The leader's wait: `gather_s`, then while checks are known to be on their way."""
