@@ -187,6 +187,8 @@ def test_check_many_gives_the_same_verdicts_as_check(checker: TypeScriptChecker)
         "type-error": with_file("src/catalog/b.ts", "export const n: number = 'x';\n"),
         "syntax-error": with_file("src/catalog/s.ts", "export const = ;\n"),
         "bad-import": with_file("src/catalog/i.ts", "export * from './gone';\n"),
+        # out of its folder into where a sibling bundle sits in a shared run: finds nothing
+        "reaches-sibling": with_file("src/catalog/r.ts", "export * from '../../../b1/src/main';\n"),
         "script": with_file("src/catalog/g.ts", "const shared = 1;\n"),
         "script-too": with_file("src/catalog/g.ts", "const shared = 2;\n"),
         # loose bundles: their own options and our strict policy, programs of one run
@@ -209,6 +211,7 @@ def test_check_many_gives_the_same_verdicts_as_check(checker: TypeScriptChecker)
         "type-error",
         "syntax-error",
         "bad-import",
+        "reaches-sibling",
         "loose-error",
         "loose-syntax",
     ]

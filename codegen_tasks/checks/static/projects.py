@@ -69,6 +69,7 @@ def compile_groups(
     alone then)."""
     with scratch_dir("tsc", work_root) as tmp:
         work = tmp / "work"
+        work.mkdir()
         units = {key: unit for group in groups for key, unit in group.items()}
         folders = {key: f"b{i}" for i, key in enumerate(units)}
         pre = {key: write_bundle(work / folders[key], unit) for key, unit in units.items()}

@@ -43,6 +43,7 @@ from codegen_tasks.errors import ToolchainError
 from codegen_tasks.settings import Settings
 
 DEFAULT_TIMEOUT_S = 120.0
+LEAKY = "leaky:"  # the group key's prefix of a bundle that needs a compiler run of its own
 OWN, POLICY = "own", "policy"  # a bundle compiled under its own options, or our strict ones
 _MODULE_NOT_FOUND = re.compile(r"TS(?:2307|2792|2882):")
 
@@ -115,7 +116,11 @@ def _is_leaky(unit: Unit) -> bool:
 
 
 def _group_key(key: str, unit: Unit) -> str:
-    if "paths" in unit.options or _is_leaky(unit):
+    """Bundles of one key share a program. A leaky one also gets a compiler run (and a
+    scratch directory) of its own: its imports out of its folder must find nothing."""
+    if _is_leaky(unit):
+        return f"{LEAKY}{key}"
+    if "paths" in unit.options:
         return f"alone:{key}"
     return json.dumps(unit.options, sort_keys=True, default=str)
 
@@ -241,7 +246,8 @@ class TypeScriptChecker:
         for key, unit in units.items():
             grouped.setdefault(_group_key(str(key), unit), {})[key] = unit
         groups = list(grouped.values())
-        (verdicts, unsure), found = self._compile(command, groups, extra)
+        alone = [key.startswith(LEAKY) for key in grouped]
+        (verdicts, unsure), found = self._compile(command, groups, extra, alone)
         # tsc skips type checking of a whole program when any file has a syntax error, so
         # bundles such a program left clean are checked again without the others.
         again = [
@@ -254,26 +260,39 @@ class TypeScriptChecker:
         return verdicts, found
 
     def _compile(
-        self, command: list[str], groups: Groups[K], extra: ExtraJob | None = None
+        self,
+        command: list[str],
+        groups: Groups[K],
+        extra: ExtraJob | None = None,
+        alone: list[bool] | None = None,
     ) -> tuple[Outcome[K], ExtraReport | None]:
-        """The groups (and `extra`) in one compiler run, or one run each when it left
-        diagnostics a shared run cannot place."""
+        """The groups (and `extra`) in one compiler run, but those marked `alone` in runs of
+        their own; one run each when the shared run left diagnostics it cannot place."""
+        alone = alone or [False] * len(groups)
         node_modules, limit, root = self.toolchain.node_modules, self.timeout_s, self.work_root
-        shared = compile_groups(
-            command, node_modules, groups, timeout_s=limit, work_root=root, extra=extra
+        shared = [g for g, own_run in zip(groups, alone, strict=True) if not own_run]
+        together = compile_groups(
+            command, node_modules, shared, timeout_s=limit, work_root=root, extra=extra
         )
-        if shared is not None:
-            return shared
-        verdicts: dict[K, Compiled] = {}
+        if together is None:  # fall back to one run per group
+            alone, found = [True] * len(groups), None
+            if extra is not None:
+                found = compile_extra(
+                    command, node_modules, *extra, timeout_s=limit, work_root=root
+                )
+        else:
+            found = together[1]
+        verdicts: dict[K, Compiled] = dict(together[0][0]) if together else {}
+        shared_unsure = iter(together[0][1] if together else [])
         unsure: list[set[K]] = []
-        for group in groups:
-            alone = compile_groups(command, node_modules, [group], timeout_s=limit, work_root=root)
-            assert alone is not None  # a single project places every diagnostic
-            verdicts.update(alone[0][0])
-            unsure += alone[0][1]
-        found = None
-        if extra is not None:
-            found = compile_extra(command, node_modules, *extra, timeout_s=limit, work_root=root)
+        for group, own_run in zip(groups, alone, strict=True):
+            if not own_run:
+                unsure.append(next(shared_unsure))
+                continue
+            single = compile_groups(command, node_modules, [group], timeout_s=limit, work_root=root)
+            assert single is not None  # a single project places every diagnostic
+            verdicts.update(single[0][0])
+            unsure += single[0][1]
         return (verdicts, unsure), found
 
     def _report(
