@@ -29,6 +29,7 @@ from typing import TypeVar
 from codegen_tasks.api import registry
 from codegen_tasks.api.payloads import GenerateProjectPayload
 from codegen_tasks.checks.static.batching import Arrivals, BatchingChecker
+from codegen_tasks.checks.static.extra import ExtraJob
 from codegen_tasks.domain.results import RunResult
 from codegen_tasks.errors import CodegenError
 from codegen_tasks.pipeline.answered import AnsweredLLM
@@ -44,7 +45,7 @@ from codegen_tasks.pipeline.project import (
 )
 from codegen_tasks.pipeline.retries import with_retries
 from codegen_tasks.pipeline.steps import GENERATE, NODE_STEPS, NodeStep
-from codegen_tasks.pipeline.typed import TypedJob, typed_check_ahead, typed_job
+from codegen_tasks.pipeline.typed import typed_check_ahead, typed_job
 
 T = TypeVar("T")
 log = logging.getLogger("codegen_tasks.pipeline")
@@ -220,7 +221,7 @@ class EmbeddedRun:
         with self._count_lock:
             self._generating -= 1
 
-    def _typed_companion(self) -> TypedJob | None:
+    def _typed_companion(self) -> ExtraJob | None:
         """The typed contract check for a batch that holds the run's last checks (every
         node generated, none on its way but the batch's): compiled with it, in one run."""
         with self._count_lock:

@@ -16,14 +16,12 @@ from codegen_tasks.checks.contracts.compat import (
     apply_typed,
     plan_checks,
 )
-from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources
-from codegen_tasks.domain.files import GeneratedFile
+from codegen_tasks.checks.static.extra import ExtraJob, ExtraReport
 from codegen_tasks.domain.records import GenerationRecord, ValidationRecord
 from codegen_tasks.domain.results import ServiceStatus, ValidationResult
 from codegen_tasks.pipeline.check import summary
 from codegen_tasks.pipeline.context import Deps
 
-TypedJob = tuple[dict[str, list[GeneratedFile]], ExtraSources]  # bundles, the check's sources
 SETTLED = (ServiceStatus.SUCCEEDED, ServiceStatus.SKIPPED)
 # Nodes past their generation that may still succeed, when the check is compiled ahead
 UNDER_WAY = (*SETTLED, ServiceStatus.VALIDATING, ServiceStatus.DISCOVERING)
@@ -36,7 +34,7 @@ class _Inputs:
     fresh: set[str]  # nodes generated in this run (the callers checked)
     plan: TypedContracts
 
-    def job(self) -> TypedJob:
+    def job(self) -> ExtraJob:
         return {b.key: b.files for b in self.bundles}, self.plan.sources
 
     def compile(self, deps: Deps) -> ExtraReport:
@@ -70,7 +68,7 @@ def _inputs(
     return _Inputs(generations, bundles, fresh, plan)
 
 
-def typed_job(deps: Deps, run_id: str) -> TypedJob | None:
+def typed_job(deps: Deps, run_id: str) -> ExtraJob | None:
     """The run's check over the nodes generated and not failed so far (those may all still
     succeed): what to compile ahead of the close, which gets the answer from a checker that
     keeps it (an embedded run's) when those nodes all succeed."""

@@ -268,7 +268,7 @@ class CountingChecker(TypeScriptChecker):
     extra_compiles = 0
 
     def check_extra(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+        self, bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources
     ) -> ExtraReport:
         self.extra_compiles += 1
         return super().check_extra(bundles, extra)

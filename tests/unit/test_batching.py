@@ -190,7 +190,7 @@ class ExtraCompiler(SlowCompiler):
         return self.check_many(bundles), found
 
     def check_extra(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+        self, bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources
     ) -> ExtraReport:
         self.extra_runs += 1
         if self.fail:

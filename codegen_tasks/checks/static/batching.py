@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 
-from codegen_tasks.checks.static.extra import folders_of
+from codegen_tasks.checks.static.extra import ExtraJob, folders_of
 from codegen_tasks.checks.static.typescript import (
     BundleChecker,
     ExtraReport,
@@ -30,7 +30,7 @@ log = logging.getLogger("codegen_tasks.checks")
 POLL_S = 0.005  # how often a gathering leader looks for checks on their way
 # The typed contract check to compile with a batch, when it is known as the batch starts:
 # the bundles it imports and its sources (an embedded run gives it for its last wave)
-Companion = Callable[[], tuple[Mapping[str, list[GeneratedFile]], ExtraSources] | None]
+Companion = Callable[[], ExtraJob | None]
 
 
 def _extra_key(bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources) -> str:
@@ -108,7 +108,7 @@ class BatchingChecker:
         return self._inner.check_batch(bundles, extra, against)
 
     def check_extra(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+        self, bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources
     ) -> ExtraReport:
         """Kept by its inputs: the same bundles and extra sources asked again (by a run's
         close, after they were compiled ahead) get the first answer, waited for if it is
@@ -184,7 +184,7 @@ class BatchingChecker:
         kept.set_result(found)
         return reports
 
-    def _companion_job(self) -> tuple[Mapping[str, list[GeneratedFile]], ExtraSources] | None:
+    def _companion_job(self) -> ExtraJob | None:
         """The companion's check, if any: its failure costs the batch nothing (the run's
         close compiles the check itself)."""
         if self._companion is None:

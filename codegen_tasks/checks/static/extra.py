@@ -42,6 +42,8 @@ EXTRA_OPTIONS: dict[str, object] = {
 
 # Given each bundle's folder (relative to the work root), the files to add under `extra/`.
 ExtraSources = Callable[[Mapping[str, str]], dict[str, str]]
+# A check to compile: the bundles its sources import, and its sources
+ExtraJob = tuple[Mapping[str, list[GeneratedFile]], ExtraSources]
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ make the caller compile each group alone, as `None` says.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TypeVar
 
 from codegen_tasks.checks.scratch import scratch_dir
-from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources, extra_report, write_project
+from codegen_tasks.checks.static.extra import ExtraJob, ExtraReport, extra_report, write_project
 from codegen_tasks.checks.static.tsc import (
     CONFIG_NAME,
     FOLDER_RE,
@@ -35,15 +35,12 @@ from codegen_tasks.checks.static.tsc import (
     write_bundle,
     write_config,
 )
-from codegen_tasks.domain.files import GeneratedFile
 from codegen_tasks.domain.results import Finding
 
 K = TypeVar("K", bound=Hashable)
 Groups = list[dict[K, Unit]]
 # the verdicts, and per group the clean bundles a syntax error elsewhere in it may hide
 Outcome = tuple[dict[K, Compiled], list[set[K]]]
-# a typed contract check: the bundles it imports, and its sources
-ExtraJob = tuple[Mapping[str, list[GeneratedFile]], ExtraSources]
 EXTRA_PROJECT = "typed"  # the extra project's folder in a shared run
 
 

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codegen_tasks.checks.contracts.imports import declares_globals, imports
 from codegen_tasks.checks.contracts.syntax import parse_source
-from codegen_tasks.checks.static.extra import ExtraReport, ExtraSources, compile_extra
-from codegen_tasks.checks.static.projects import ExtraJob, Groups, K, Outcome, compile_groups
+from codegen_tasks.checks.static.extra import ExtraJob, ExtraReport, ExtraSources, compile_extra
+from codegen_tasks.checks.static.projects import Groups, K, Outcome, compile_groups
 from codegen_tasks.checks.static.toolchain import Toolchain
 from codegen_tasks.checks.static.tsc import (
     Compiled,
@@ -142,7 +142,7 @@ class BundleChecker(Protocol):
     ) -> tuple[dict[str, TypeScriptReport], ExtraReport]: ...
 
     def check_extra(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+        self, bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources
     ) -> ExtraReport: ...
 
 
@@ -220,7 +220,7 @@ class TypeScriptChecker:
         return reports, found or ExtraReport()
 
     def check_extra(
-        self, bundles: dict[str, list[GeneratedFile]], extra: ExtraSources
+        self, bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources
     ) -> ExtraReport:
         """The `extra` sources alone, compiled against the bundles: for callers that hold
         the bundles' own verdicts already (a run's close, a breaking-change report)."""
