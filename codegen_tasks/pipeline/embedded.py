@@ -45,7 +45,7 @@ from codegen_tasks.pipeline.project import (
 )
 from codegen_tasks.pipeline.retries import with_retries
 from codegen_tasks.pipeline.steps import GENERATE, NODE_STEPS, NodeStep
-from codegen_tasks.pipeline.typed import typed_check_ahead, typed_job
+from codegen_tasks.pipeline.typed import typed_job
 
 T = TypeVar("T")
 log = logging.getLogger("codegen_tasks.pipeline")
@@ -54,7 +54,6 @@ PLAN_WAIT_S = 10.0  # how long cancel() waits for a run being planned to exist
 # run), and at most MAX_GATHER_S for the nodes whose answers are in but not yet checked
 GATHER_S = 0.05
 MAX_GATHER_S = 0.5
-AHEAD_POLL_S = 0.01  # how often the typed contract check looks whether it may start
 
 
 class _Cancelled(Exception):
@@ -77,7 +76,6 @@ class EmbeddedRun:
         self._arrivals = Arrivals()
         self._generating = 0  # nodes of the run not yet past their generation
         self._count_lock = threading.Lock()
-        self._typed_given = threading.Event()  # the last batch compiled the typed check
         self._deps = self._batching(deps) if deps.typescript is not None else deps
         self._cancelled = threading.Event()
         self._planned = threading.Event()  # the run exists (or planning failed)
@@ -158,18 +156,11 @@ class EmbeddedRun:
             for i in range(size)
         ]
         self._generating = len(jobs)
-        nodes_done = threading.Event()
-        if isinstance(self._deps.typescript, BatchingChecker):
-            ahead = threading.Thread(target=self._typed_ahead, args=(nodes_done,))
-            threads_and_ahead = [*threads, ahead]
-        else:
-            threads_and_ahead = threads
-        for thread in threads_and_ahead:
+        for thread in threads:
             thread.daemon = True  # a cancelled run does not wait for calls in flight
             thread.start()
         for thread in threads:
             thread.join()
-        nodes_done.set()
 
     def _worker(self, todo: queue.SimpleQueue[NodeJob]) -> None:
         while not self.cancelled:
@@ -223,32 +214,13 @@ class EmbeddedRun:
 
     def _typed_companion(self) -> ExtraJob | None:
         """The typed contract check for a batch that holds the run's last checks (every
-        node generated, none on its way but the batch's): compiled with it, in one run."""
+        node generated, none on its way but the batch's): compiled with it, in one run, and
+        the close takes its answer. Otherwise the close compiles the check itself."""
         with self._count_lock:
             generating = self._generating
         if generating or self._arrivals.expected() or self.cancelled:
             return None
-        job = typed_job(self._deps, self.run_id)
-        self._typed_given.set()
-        return job
-
-    def _typed_ahead(self, nodes_done: threading.Event) -> None:
-        """Once every node is generated and has passed its compiler check, compile the run's
-        typed contract check while the runtime checks go on (its close gets the answer),
-        unless the last batch compiled it (`_typed_companion`)."""
-        batching = self._deps.typescript
-        assert isinstance(batching, BatchingChecker)
-        while not nodes_done.wait(AHEAD_POLL_S):
-            if self.cancelled or self._typed_given.is_set():
-                return
-            with self._count_lock:
-                generating = self._generating
-            if generating == 0 and self._arrivals.expected() == 0 and batching.idle():
-                try:
-                    typed_check_ahead(self._deps, self.run_id)
-                except Exception:  # the close compiles it again and reports what failed
-                    log.exception("the typed contract check ahead of run %s", self.run_id)
-                return
+        return typed_job(self._deps, self.run_id)
 
     def _body(self, step: NodeStep, job: NodeJob) -> Callable[[], object]:
         return lambda: step.run(self._deps, job)

@@ -2,7 +2,7 @@
 the run against the handlers of the run's bundles (fresh or unchanged), compiled as one batch
 with the type-level module of `contracts.compat`. A mismatch is a contract error on the
 caller's validation, and the caller fails like any failed deterministic check. Embedded runs
-compile it ahead, while the runtime checks go on (`typed_check_ahead`)."""
+compile it with their last wave's batch (`typed_job`), and the close takes that answer."""
 
 from __future__ import annotations
 
@@ -74,13 +74,6 @@ def typed_job(deps: Deps, run_id: str) -> ExtraJob | None:
     keeps it (an embedded run's) when those nodes all succeed."""
     inputs = _inputs(deps, run_id, UNDER_WAY)
     return None if inputs is None else inputs.job()
-
-
-def typed_check_ahead(deps: Deps, run_id: str) -> None:
-    """Compile `typed_job` now, while the runtime checks go on."""
-    job = typed_job(deps, run_id)
-    if job is not None and deps.typescript is not None:
-        deps.typescript.check_extra(*job)
 
 
 def typed_check_in_run(deps: Deps, run_id: str) -> None:

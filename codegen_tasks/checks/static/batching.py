@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 
 from codegen_tasks.checks.static.extra import ExtraJob, folders_of
 from codegen_tasks.checks.static.typescript import (
@@ -94,7 +93,7 @@ class BatchingChecker:
         self._lock = threading.Lock()
         self._pending: list[_Request] = []
         self._compiling = False
-        self._extra: dict[str, Future[ExtraReport]] = {}
+        self._extra: dict[str, ExtraReport] = {}  # typed checks compiled, by their inputs
 
     def check_many(self, bundles: dict[str, list[GeneratedFile]]) -> dict[str, TypeScriptReport]:
         return self._inner.check_many(bundles)
@@ -111,29 +110,16 @@ class BatchingChecker:
         self, bundles: Mapping[str, list[GeneratedFile]], extra: ExtraSources
     ) -> ExtraReport:
         """Kept by its inputs: the same bundles and extra sources asked again (by a run's
-        close, after they were compiled ahead) get the first answer, waited for if it is
-        still being compiled. A failed compile is not kept."""
+        close, after its last batch compiled them) get the first answer. A failed compile
+        is not kept."""
         key = _extra_key(bundles, extra)
         with self._lock:
             kept = self._extra.get(key)
-            if kept is None:
-                kept = self._extra[key] = Future()
-                owner = True
-            else:
-                owner = False
-        if owner:
-            try:
-                kept.set_result(self._inner.check_extra(bundles, extra))
-            except BaseException as exc:
-                with self._lock:
-                    del self._extra[key]
-                kept.set_exception(exc)
-        return kept.result()
-
-    def idle(self) -> bool:
-        """No check queued or compiling."""
-        with self._lock:
-            return not self._compiling and not self._pending
+        if kept is None:
+            kept = self._inner.check_extra(bundles, extra)
+            with self._lock:
+                self._extra[key] = kept
+        return kept
 
     def check(self, files: list[GeneratedFile]) -> TypeScriptReport:
         request = _Request(files)
@@ -169,19 +155,10 @@ class BatchingChecker:
         key = _extra_key(against, sources)
         with self._lock:
             if key in self._extra:
-                job = None
-            else:
-                kept = self._extra[key] = Future()
-        if job is None:
-            return self._inner.check_many(bundles)
-        try:
-            reports, found = self._inner.check_batch(bundles, sources, against)
-        except BaseException as exc:
-            with self._lock:
-                del self._extra[key]
-            kept.set_exception(exc)
-            raise
-        kept.set_result(found)
+                return self._inner.check_many(bundles)
+        reports, found = self._inner.check_batch(bundles, sources, against)
+        with self._lock:
+            self._extra[key] = found
         return reports
 
     def _companion_job(self) -> ExtraJob | None:
